@@ -1,0 +1,1 @@
+//! Zig-zag varints as the v2 record format uses them.
