@@ -106,6 +106,22 @@ impl<'a> RecordBatch<'a> {
         Ok(Self { buf: &buf[..size] })
     }
 
+    /// Views only the 61-byte header of a batch whose records were not read (walking a
+    /// log file by headers). The header accessors work; `validate` fails and
+    /// `records_payload` is empty, since the records are not there.
+    pub fn parse_header(buf: &'a [u8]) -> Result<Self, BatchError> {
+        batch_size_from_prefix(buf)?;
+        if buf.len() < RECORD_BATCH_OVERHEAD {
+            return Err(BatchError::Truncated {
+                needed: RECORD_BATCH_OVERHEAD,
+                available: buf.len(),
+            });
+        }
+        Ok(Self {
+            buf: &buf[..RECORD_BATCH_OVERHEAD],
+        })
+    }
+
     /// Views a buffer that holds exactly one batch.
     pub fn parse_exact(buf: &'a [u8]) -> Result<Self, BatchError> {
         let batch = Self::parse_prefix(buf)?;
@@ -152,10 +168,11 @@ impl<'a> RecordBatch<'a> {
         read_i64(self.buf, BASE_OFFSET)
     }
     pub fn last_offset(&self) -> i64 {
-        self.base_offset() + self.last_offset_delta() as i64
+        self.base_offset()
+            .saturating_add(self.last_offset_delta() as i64)
     }
     pub fn next_offset(&self) -> i64 {
-        self.last_offset() + 1
+        self.last_offset().saturating_add(1)
     }
     pub fn batch_length(&self) -> i32 {
         read_i32(self.buf, BATCH_LENGTH)

@@ -11,12 +11,24 @@
 //! back. It uses plain threads for its background work and no async runtime, so the
 //! append path is a `pwrite` plus some index arithmetic.
 
+pub mod checkpoint;
+pub mod cleaner;
 pub mod config;
 pub mod error;
+pub mod file_records;
+pub mod index;
+pub mod leader_epoch;
+pub mod loader;
+pub mod log;
 pub mod log_manager;
+pub mod partition_metadata;
+pub mod segment;
 pub mod topic_partition;
 
 pub use config::{CleanupPolicy, LogConfig, TimestampType};
 pub use error::{Result, StorageError};
+pub use file_records::FileSlice;
+pub use loader::LoadParams;
+pub use log::{AppendOrigin, Log, LogAppendInfo, LogReadInfo};
 pub use log_manager::{LogManager, LogManagerConfig};
 pub use topic_partition::TopicPartition;
