@@ -209,7 +209,7 @@ impl<'a> LogLoader<'a> {
                 .iter()
                 .all(|ext| segment_file(self.dir, base, ext, "").exists());
             let segment = self.open_segment(base, "", false)?;
-            if !indexes_present || !segment.indexes_are_sane()? {
+            if !indexes_present || !segment.indexes_are_sane() {
                 tracing::warn!(dir = %self.dir.display(), segment = base, "rebuilding missing or corrupt index");
                 let truncated = segment.recover()?;
                 segment.on_become_inactive()?;

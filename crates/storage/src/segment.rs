@@ -391,9 +391,9 @@ impl LogSegment {
     }
 
     /// `true` when both indexes pass their sanity checks.
-    pub fn indexes_are_sane(&self) -> Result<bool> {
+    pub fn indexes_are_sane(&self) -> bool {
         let idx = self.indexes.lock();
-        Ok(idx.offset_index.is_sane()? && idx.time_index.is_sane()?)
+        idx.offset_index.is_sane() && idx.time_index.is_sane()
     }
 
     /// fdatasync of the log file only: what a durable append waits for. Indexes are

@@ -39,6 +39,9 @@ pub struct MmapIndex<E: IndexEntry> {
     mmap: Option<MmapMut>,
     entries: usize,
     max_entries: usize,
+    /// Whether the file held a whole number of entries when opened: a torn or foreign
+    /// file fails the sanity check even after resizing has squared its length.
+    whole_entries_at_open: bool,
     _entry: std::marker::PhantomData<E>,
 }
 
@@ -62,6 +65,7 @@ impl<E: IndexEntry> MmapIndex<E> {
             mmap: None,
             entries,
             max_entries: entries,
+            whole_entries_at_open: len % E::SIZE as u64 == 0,
             _entry: std::marker::PhantomData,
         };
         let target = if writable {
@@ -172,10 +176,10 @@ impl<E: IndexEntry> MmapIndex<E> {
         Ok(())
     }
 
-    /// `true` when the file length is a whole number of entries and the entries' keys
+    /// `true` when the file held a whole number of entries and the entries' keys
     /// strictly increase: what an index written by us always satisfies.
-    pub fn is_sane(&self, key: impl Fn(&E) -> i64, file_len: u64) -> bool {
-        if file_len % E::SIZE as u64 != 0 {
+    pub fn is_sane(&self, key: impl Fn(&E) -> i64) -> bool {
+        if !self.whole_entries_at_open {
             return false;
         }
         let mut previous = None;
@@ -190,9 +194,5 @@ impl<E: IndexEntry> MmapIndex<E> {
             previous = Some(k);
         }
         true
-    }
-
-    pub fn file_len(&self) -> Result<u64> {
-        Ok(self.file.metadata().at(&self.path)?.len())
     }
 }

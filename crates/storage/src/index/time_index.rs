@@ -124,12 +124,11 @@ impl TimeIndex {
         self.index.truncate_to_entries(0);
     }
 
-    pub fn is_sane(&self) -> Result<bool> {
-        let len = self.index.file_len()?;
+    pub fn is_sane(&self) -> bool {
         let base_ok = self
             .last_entry()
             .is_none_or(|e| e.offset >= self.base_offset);
-        Ok(base_ok && self.index.is_sane(|e| e.timestamp, len))
+        base_ok && self.index.is_sane(|e| e.timestamp)
     }
 
     pub fn inner(&self) -> &MmapIndex<impl IndexEntry> {

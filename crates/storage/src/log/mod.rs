@@ -166,3 +166,6 @@ impl Log {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

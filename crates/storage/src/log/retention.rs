@@ -163,9 +163,11 @@ impl Log {
         let active = self.active_segment();
         active.truncate_to(offset)?;
         active.resize_indexes(self.config().segment_index_bytes)?;
-        self.log_end_offset.store(offset, Ordering::Release);
-        self.epochs.lock().truncate_from_end(offset)?;
-        self.clamp_recovery_point(offset);
+        // The whole batch holding `offset` went, so the log may now end before it.
+        let new_end = active.read_next_offset()?;
+        self.log_end_offset.store(new_end, Ordering::Release);
+        self.epochs.lock().truncate_from_end(new_end)?;
+        self.clamp_recovery_point(new_end);
         Ok(())
     }
 }
