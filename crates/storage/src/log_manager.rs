@@ -158,6 +158,9 @@ impl LogManager {
         let parent = self.least_loaded_dir(&logs);
         let dir = parent.join(tp.dir_name());
         std::fs::create_dir_all(&dir).at(&dir)?;
+        std::fs::File::open(&parent)
+            .and_then(|d| d.sync_all())
+            .at(&parent)?;
         if let Some(id) = topic_id {
             partition_metadata::write(&dir, id)?;
         }
@@ -471,7 +474,9 @@ fn read_offsets(dir: &Path, name: &str) -> HashMap<TopicPartition, i64> {
 }
 
 /// Opens every partition directory of one log dir, `recovery_threads_per_data_dir` at a time.
-fn load_dir(dir: &Path, config: &LogManagerConfig) -> Result<Vec<(TopicPartition, Arc<Log>)>> {
+type OpenedLogs = Vec<(TopicPartition, Arc<Log>)>;
+
+fn load_dir(dir: &Path, config: &LogManagerConfig) -> Result<OpenedLogs> {
     let clean = dir.join(CLEAN_SHUTDOWN_FILE).exists();
     let recovery_points = read_offsets(dir, RECOVERY_POINT_CHECKPOINT);
     let log_starts = read_offsets(dir, LOG_START_OFFSET_CHECKPOINT);
@@ -496,7 +501,7 @@ fn load_dir(dir: &Path, config: &LogManagerConfig) -> Result<Vec<(TopicPartition
     }
     let threads = config.recovery_threads_per_data_dir.max(1);
     let chunk = partitions.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<(TopicPartition, Arc<Log>)>>> = std::thread::scope(|scope| {
+    let results: Vec<Result<OpenedLogs>> = std::thread::scope(|scope| {
         let handles: Vec<_> = partitions
             .chunks(chunk)
             .map(|chunk| {

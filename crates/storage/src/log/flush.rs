@@ -9,10 +9,12 @@
 //! The recovery point is the offset below which everything is flushed: recovery after
 //! an unclean stop only has to check segments from there on.
 
+use std::sync::atomic::Ordering;
+
 use parking_lot::{Condvar, Mutex};
 
 use super::Log;
-use crate::error::{Result, StorageError};
+use crate::error::{IoContext, Result, StorageError};
 use crate::segment::now_ms;
 
 pub struct FlushState {
@@ -110,6 +112,13 @@ impl Log {
     /// fsyncs the segments holding offsets in `[from, to)`: sealed ones with their
     /// indexes, the active one's log only.
     fn flush_segments(&self, from: i64, to: i64) -> Result<()> {
+        if self.dir_needs_sync.swap(false, Ordering::AcqRel) {
+            let dir = self.dir();
+            if let Err(err) = std::fs::File::open(&dir).and_then(|d| d.sync_all()) {
+                self.dir_needs_sync.store(true, Ordering::Release);
+                return Err(err).at(&dir);
+            }
+        }
         let segments = self.segments();
         let Some(last) = segments.last().map(|s| s.base_offset()) else {
             return Ok(());

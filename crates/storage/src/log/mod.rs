@@ -47,6 +47,9 @@ pub struct Log {
     epochs: Mutex<LeaderEpochCache>,
     /// Segments renamed to `.deleted`, with the time their files may be removed.
     pending_deletes: Mutex<Vec<(i64, Arc<LogSegment>)>>,
+    /// A segment file was created since the last flush: its directory entry must be
+    /// made durable too, or a power loss could lose the whole file.
+    dir_needs_sync: AtomicBool,
     closed: AtomicBool,
 }
 
@@ -74,6 +77,7 @@ impl Log {
             flush: FlushState::new(loaded.recovery_point),
             epochs: Mutex::new(epochs),
             pending_deletes: Mutex::new(Vec::new()),
+            dir_needs_sync: AtomicBool::new(true),
             closed: AtomicBool::new(false),
         })
     }

@@ -145,7 +145,7 @@ fn test_log_rolls_segments_on_segment_bytes_and_reads_across_them() {
         let index_len = std::fs::metadata(segment_file(dir.path(), *base, ".index", ""))
             .unwrap()
             .len();
-        assert!(index_len < 64 * 1024 && index_len % 8 == 0);
+        assert!(index_len < 64 * 1024 && index_len.is_multiple_of(8));
     }
     let batches = read_all(&log, 0);
     assert_eq!(batches.len(), 10);
