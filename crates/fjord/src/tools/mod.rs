@@ -1,0 +1,4 @@
+//! The Kafka command-line tools, one module per tool, each with a `run(args)` that the
+//! command line in `cli.rs` dispatches to.
+
+pub mod dump_log;
