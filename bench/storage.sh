@@ -8,6 +8,7 @@
 #   BENCH_DURABLE_MB  MB written by the durable runs (256)
 #   BENCH_REPEAT      runs per measurement; the table shows the median (3)
 #   BENCH_THREADS     appending threads in durable-group mode (4)
+#   BENCH_WINDOW_KB   appended-but-not-yet-durable data in durable-pipelined mode (4096)
 #   BENCH_JOBS        cargo build jobs (2)
 #   CARGO_TARGET_DIR  ($HOME/.cache/fjord-target)
 set -euo pipefail
@@ -49,7 +50,7 @@ fjord_mbps() {
     local mode=$1 total=$2 report
     sync
     report=$("$bin" --dir "$scratch" --total-mb "$total" --mode "$mode" --batch-kb "$batch_kb" \
-        --record-bytes "$record_bytes" --threads "$threads")
+        --record-bytes "$record_bytes" --threads "$threads" --window-kb "${BENCH_WINDOW_KB:-4096}")
     echo "  $report" >&2
     echo "$report" >"$scratch/last-report"
     sed -n 's/.*MB\/s=\([0-9.]*\).*/\1/p' <<<"$report"
@@ -83,6 +84,7 @@ for run in $(seq "$repeat"); do
     measure fjord_durable fjord_mbps durable "$durable_mb"
     measure dd_fdatasync dd_mbps bs=1M count="$durable_mb" conv=fdatasync
     measure fjord_group fjord_mbps durable-group "$durable_mb"
+    measure fjord_pipelined fjord_mbps durable-pipelined "$durable_mb"
 done
 
 med() { tr ' ' '\n' <<<"${samples[$1]}" | grep . | median; }
@@ -109,3 +111,4 @@ row "dd bs=16k oflag=dsync (sync per write)" "$dd_ds"
 row "fjord durable (flush_to per append)" "$(med fjord_durable)" "$dd_ds"
 row "dd bs=1M conv=fdatasync (one sync at end)" "$dd_fd"
 row "fjord durable-group ($threads threads, group commit)" "$(med fjord_group)" "$dd_fd"
+row "fjord durable-pipelined (${BENCH_WINDOW_KB:-4096} KiB in flight)" "$(med fjord_pipelined)" "$dd_fd"

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! storage_bench --dir D --total-mb N [--batch-kb 16] [--record-bytes 1024]
-//!               [--mode pagecache|durable|durable-group] [--segment-mb 1024] [--threads 4]
+//!               [--mode pagecache|durable|durable-group|durable-pipelined]
+//!               [--segment-mb 1024] [--threads 4] [--window-kb 4096]
 //! ```
 //!
 //! One uncompressed batch is built once; every append copies its bytes into a reusable
@@ -15,6 +16,11 @@
 //!   producer with one request in flight. One fsync per batch, the honest worst case.
 //! - `durable-group`: `--threads` threads append to the same log and each waits for its
 //!   own append to be durable: the group commit folds concurrent waits into one fsync.
+//! - `durable-pipelined`: what a broker does for `acks=all` producers with several
+//!   requests in flight: one thread keeps appending while at most `--window-kb` of
+//!   appended data awaits its fsync; a second thread runs the group-commit flushes and
+//!   acknowledges every append the flush covered. An append's latency runs from its
+//!   start to its acknowledgement; the clock stops when the last byte is durable.
 //!
 //! Prints one line, `fjord-append mode=... bytes=... seconds=... MB/s=...`, with MB =
 //! 10^6 bytes as `dd` counts them. The log lives in `<dir>/storage-bench-0`, which is
@@ -37,6 +43,7 @@ enum Mode {
     PageCache,
     Durable,
     DurableGroup,
+    DurablePipelined,
 }
 
 impl Mode {
@@ -45,6 +52,7 @@ impl Mode {
             "pagecache" => Some(Self::PageCache),
             "durable" => Some(Self::Durable),
             "durable-group" => Some(Self::DurableGroup),
+            "durable-pipelined" => Some(Self::DurablePipelined),
             _ => None,
         }
     }
@@ -53,6 +61,7 @@ impl Mode {
             Self::PageCache => "pagecache",
             Self::Durable => "durable",
             Self::DurableGroup => "durable-group",
+            Self::DurablePipelined => "durable-pipelined",
         }
     }
 }
@@ -66,11 +75,12 @@ struct Options {
     mode: Mode,
     segment_mb: u64,
     threads: usize,
+    window_kb: u64,
 }
 
 const USAGE: &str = "usage: storage_bench --dir D --total-mb N [--batch-kb 16] \
-    [--record-bytes 1024] [--mode pagecache|durable|durable-group] [--segment-mb 1024] \
-    [--threads 4]";
+    [--record-bytes 1024] [--mode pagecache|durable|durable-group|durable-pipelined] \
+    [--segment-mb 1024] [--threads 4] [--window-kb 4096]";
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
@@ -81,6 +91,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
         mode: Mode::PageCache,
         segment_mb: 1024,
         threads: 4,
+        window_kb: 4096,
     };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
@@ -98,6 +109,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
             "--record-bytes" => options.record_bytes = number()? as usize,
             "--segment-mb" => options.segment_mb = number()?,
             "--threads" => options.threads = number()? as usize,
+            "--window-kb" => options.window_kb = number()?,
             "--mode" => {
                 options.mode = Mode::parse(&value).ok_or(format!("unknown mode {value:?}"))?
             }
@@ -140,12 +152,75 @@ fn append_copies(log: &Log, template: &[u8], batches: u64, durable: bool) -> Vec
     latencies
 }
 
+/// Appends `batches` copies while a flusher thread makes them durable, keeping at most
+/// `window_bytes` appended but not yet durable. Returns append-to-ack latencies.
+fn append_pipelined(
+    log: &Arc<Log>,
+    template: &[u8],
+    batches: u64,
+    window_bytes: u64,
+) -> Vec<Duration> {
+    use std::collections::VecDeque;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+
+    let window_batches = (window_bytes / template.len() as u64).max(1) as i64;
+    let records_per_batch = {
+        fjord_protocol::RecordBatch::parse_exact(template).map_or(1, |b| b.records_count() as i64)
+    };
+    let pending: Arc<Mutex<VecDeque<(i64, Instant)>>> = Arc::default();
+    let done = Arc::new(AtomicBool::new(false));
+    let flusher = {
+        let (log, pending, done) = (Arc::clone(log), Arc::clone(&pending), Arc::clone(&done));
+        std::thread::spawn(move || {
+            let mut latencies = Vec::new();
+            loop {
+                let end = log.log_end_offset();
+                if log.recovery_point() < end {
+                    log.flush_to(end).expect("flush");
+                    let durable = log.recovery_point();
+                    let mut queue = pending.lock().expect("queue");
+                    while queue.front().is_some_and(|(last, _)| *last < durable) {
+                        let (_, started) = queue.pop_front().expect("front");
+                        latencies.push(started.elapsed());
+                    }
+                } else if done.load(Ordering::Acquire) && pending.lock().expect("queue").is_empty()
+                {
+                    return latencies;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        })
+    };
+    let mut buf = vec![0u8; template.len()];
+    for _ in 0..batches {
+        while log.log_end_offset() - log.recovery_point() >= window_batches * records_per_batch {
+            std::thread::yield_now();
+        }
+        let started = Instant::now();
+        buf.copy_from_slice(template);
+        let info = log
+            .append_as_leader(&mut buf, LEADER_EPOCH, AppendOrigin::Client)
+            .expect("append");
+        pending
+            .lock()
+            .expect("queue")
+            .push_back((info.last_offset, started));
+    }
+    done.store(true, Ordering::Release);
+    flusher.join().expect("flusher")
+}
+
 /// Runs the appends of `options.mode` on `log`; returns their latencies.
 fn run_mode(log: &Arc<Log>, template: &Arc<Vec<u8>>, options: &Options) -> Vec<Duration> {
     let batches = (options.total_mb * MIB).div_ceil(template.len() as u64);
     match options.mode {
         Mode::PageCache => append_copies(log, template, batches, false),
         Mode::Durable => append_copies(log, template, batches, true),
+        Mode::DurablePipelined => {
+            append_pipelined(log, template, batches, options.window_kb * 1024)
+        }
         Mode::DurableGroup => {
             let threads = options.threads as u64;
             let handles: Vec<_> = (0..threads)
