@@ -137,6 +137,16 @@ impl Record<'_> {
     pub fn timestamp(&self, base_timestamp: i64) -> i64 {
         base_timestamp.wrapping_add(self.timestamp_delta)
     }
+
+    /// The timestamp a consumer sees for this record of `batch`: its CreateTime, or the
+    /// batch's `maxTimestamp` when the batch carries LogAppendTime.
+    pub fn timestamp_in(&self, batch: &RecordBatch<'_>) -> i64 {
+        if batch.is_log_append_time() {
+            batch.max_timestamp()
+        } else {
+            self.timestamp(batch.base_timestamp())
+        }
+    }
 }
 
 /// Iterates over the records of an uncompressed records payload. Yields an error for
@@ -668,6 +678,9 @@ fn write_nullable(len: i32, bytes: Option<&[u8]>, out: &mut Vec<u8>) {
     }
 }
 
+/// A record's key and value, either of which may be null.
+pub type KeyValue<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
 /// An uncompressed batch of `records` (key, value) at consecutive offsets from
 /// `base_offset`, all stamped `timestamp`, without headers or producer state. Meant for
 /// tests and benchmarks.
@@ -675,12 +688,7 @@ fn write_nullable(len: i32, bytes: Option<&[u8]>, out: &mut Vec<u8>) {
 /// # Panics
 ///
 /// If the records do not fit in one batch (over 2 GiB).
-#[allow(clippy::type_complexity)] // (key, value) pairs, as `append` takes them.
-pub fn simple_batch(
-    base_offset: i64,
-    timestamp: i64,
-    records: &[(Option<&[u8]>, Option<&[u8]>)],
-) -> Vec<u8> {
+pub fn simple_batch(base_offset: i64, timestamp: i64, records: &[KeyValue<'_>]) -> Vec<u8> {
     let mut builder = RecordBatchBuilder::new(CompressionType::None, base_offset, timestamp);
     for (delta, &(key, value)) in (0..).zip(records) {
         builder.append(delta, timestamp, key, value, &[]);

@@ -94,7 +94,7 @@ pub fn clean_log(log: &Log, first_dirty: i64, now_ms: i64) -> Result<Option<Clea
     let offset_map = build_offset_map(&segments, dirty_start, uncleanable)?;
     let tombstone_horizon = now_ms.saturating_sub(config.delete_retention_ms);
     let mut stats = CleanerStats::default();
-    for group in group_segments_by_size(&segments, config.segment_bytes) {
+    for group in group_segments(&segments, config.segment_bytes, uncleanable) {
         let retain =
             |key: Option<&[u8]>, value_is_null: bool, offset: i64, timestamp: i64| -> bool {
                 let Some(key) = key else { return false };
@@ -158,16 +158,25 @@ fn read_batch_into(segment: &LogSegment, header: &BatchPosition, buf: &mut Vec<u
     segment.file_records().read_at(buf, header.position)
 }
 
-/// Consecutive segments whose combined size fits in one segment.
-fn group_segments_by_size(
+/// Consecutive segments that fit in one segment: combined size within `max_bytes`, and
+/// every offset within `i32::MAX` of the group's base (index entries hold relative
+/// offsets). `end` is the offset after the last segment.
+fn group_segments(
     segments: &[Arc<LogSegment>],
     max_bytes: u64,
+    end: i64,
 ) -> Vec<Vec<Arc<LogSegment>>> {
     let mut groups: Vec<Vec<Arc<LogSegment>>> = Vec::new();
     let mut size = 0u64;
-    for segment in segments {
+    for (i, segment) in segments.iter().enumerate() {
+        let last_offset = segments.get(i + 1).map_or(end, |next| next.base_offset()) - 1;
         match groups.last_mut() {
-            Some(group) if size + segment.size() <= max_bytes => group.push(Arc::clone(segment)),
+            Some(group)
+                if size + segment.size() <= max_bytes
+                    && last_offset - group[0].base_offset() <= i32::MAX as i64 =>
+            {
+                group.push(Arc::clone(segment))
+            }
             _ => {
                 groups.push(vec![Arc::clone(segment)]);
                 size = 0;
@@ -241,7 +250,7 @@ fn filter_batch(
         total += 1;
         let (offset, timestamp) = (
             record.offset(batch.base_offset()),
-            record.timestamp(batch.base_timestamp()),
+            record.timestamp_in(batch),
         );
         if retain(record.key, record.value.is_none(), offset, timestamp) {
             kept.push(record);

@@ -78,15 +78,44 @@ impl LogManagerConfig {
 pub struct LogManager {
     config: LogManagerConfig,
     logs: RwLock<HashMap<TopicPartition, Arc<Log>>>,
-    /// Held for the manager's lifetime: the `.lock` file of each log dir.
-    _dir_locks: Vec<File>,
+    /// The `.lock` file of each log dir, held until shutdown.
+    dir_locks: Mutex<Vec<File>>,
     /// Where each partition's compaction stopped (`cleaner-offset-checkpoint`).
     cleaner_checkpoints: Mutex<HashMap<TopicPartition, i64>>,
     /// Renamed partition directories waiting to be removed.
     pending_dir_deletes: Mutex<Vec<PathBuf>>,
-    stop: Mutex<bool>,
-    wake: Condvar,
+    /// Shared with the background threads, which hold the manager itself only while
+    /// working, so a manager dropped without `shutdown` is still freed.
+    stop: Arc<StopSignal>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+#[derive(Default)]
+struct StopSignal {
+    stopped: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl StopSignal {
+    fn stop(&self) {
+        *self.stopped.lock() = true;
+        self.wake.notify_all();
+    }
+
+    /// Sleeps up to `timeout`; `true` when stopped.
+    fn wait(&self, timeout: Duration) -> bool {
+        let mut stopped = self.stopped.lock();
+        if !*stopped {
+            self.wake.wait_for(&mut stopped, timeout);
+        }
+        *stopped
+    }
+}
+
+impl Drop for LogManager {
+    fn drop(&mut self) {
+        self.stop.stop();
+    }
 }
 
 impl LogManager {
@@ -107,11 +136,10 @@ impl LogManager {
         let manager = Arc::new(Self {
             config,
             logs: RwLock::new(logs),
-            _dir_locks: dir_locks,
+            dir_locks: Mutex::new(dir_locks),
             cleaner_checkpoints: Mutex::new(cleaner_checkpoints),
             pending_dir_deletes: Mutex::new(Vec::new()),
-            stop: Mutex::new(false),
-            wake: Condvar::new(),
+            stop: Arc::default(),
             threads: Mutex::new(Vec::new()),
         });
         // Markers go only once every log is open: a crash during loading must recover again.
@@ -122,7 +150,7 @@ impl LogManager {
                 std::fs::remove_file(&marker).at(&marker)?;
             }
         }
-        manager.start_threads();
+        manager.start_threads()?;
         tracing::info!(logs = manager.logs.read().len(), "log manager started");
         Ok(manager)
     }
@@ -277,12 +305,7 @@ impl LogManager {
                 continue;
             }
             let tp = log.topic_partition().clone();
-            let first_dirty = self
-                .cleaner_checkpoints
-                .lock()
-                .get(&tp)
-                .copied()
-                .unwrap_or(0);
+            let first_dirty = self.first_dirty_offset(&log);
             let due = cleaner::dirty_ratio(&log, first_dirty, now_ms)
                 .is_some_and(|ratio| force || ratio >= config.min_cleanable_dirty_ratio);
             if !due {
@@ -304,8 +327,7 @@ impl LogManager {
     /// Stops the background threads, flushes and seals every log, writes the
     /// checkpoints, and leaves the clean-shutdown marker in each log dir.
     pub fn shutdown(&self) -> Result<()> {
-        *self.stop.lock() = true;
-        self.wake.notify_all();
+        self.stop.stop();
         for handle in self.threads.lock().drain(..) {
             let _ = handle.join();
         }
@@ -322,6 +344,7 @@ impl LogManager {
                 b"{\"version\":0,\"brokerEpoch\":-1}",
             )?;
         }
+        self.dir_locks.lock().clear();
         tracing::info!("log manager shut down cleanly");
         Ok(())
     }
@@ -334,55 +357,78 @@ impl LogManager {
         }
     }
 
-    fn start_threads(self: &Arc<Self>) {
+    fn start_threads(self: &Arc<Self>) -> Result<()> {
         let mut scheduler = Scheduler::new(&self.config);
         let weak = Arc::downgrade(self);
         let mut threads = self.threads.lock();
+        let tick = scheduler.tick;
         threads.push(spawn(
             "fjord-log-scheduler",
             weak.clone(),
-            scheduler.tick,
+            &self.stop,
+            tick,
             move |m| scheduler.run_due(m),
-        ));
+        )?);
         if self.config.cleaner_enable {
             let backoff = Duration::from_millis(self.config.cleaner_backoff_ms.max(10));
-            threads.push(spawn("fjord-log-cleaner", weak, backoff, |m| {
-                if let Err(err) = m.run_cleaner(now_ms(), false) {
-                    tracing::error!(%err, "log cleaner pass failed");
-                }
-            }));
+            threads.push(spawn(
+                "fjord-log-cleaner",
+                weak,
+                &self.stop,
+                backoff,
+                |m| {
+                    if let Err(err) = m.run_cleaner(now_ms(), false) {
+                        tracing::error!(%err, "log cleaner pass failed");
+                    }
+                },
+            )?);
         }
+        Ok(())
     }
 
-    /// Sleeps up to `timeout`; `true` when shutdown was requested.
-    fn wait_for_stop(&self, timeout: Duration) -> bool {
-        let mut stop = self.stop.lock();
-        if !*stop {
-            self.wake.wait_for(&mut stop, timeout);
+    /// Where compaction of `log` resumes: the checkpoint, lowered to any truncation
+    /// since, unless it lies outside the log (then the log start, as Kafka resets it).
+    fn first_dirty_offset(&self, log: &Log) -> i64 {
+        let log_start = log.log_start_offset();
+        let mut checkpoints = self.cleaner_checkpoints.lock();
+        if let Some(truncated) = log.take_lowest_truncation() {
+            if let Some(first_dirty) = checkpoints.get_mut(log.topic_partition()) {
+                *first_dirty = (*first_dirty).min(truncated);
+            }
         }
-        *stop
+        match checkpoints.get(log.topic_partition()).copied() {
+            Some(offset) if offset >= log_start && offset <= log.log_end_offset() => offset,
+            Some(offset) => {
+                tracing::warn!(partition = %log.topic_partition(), offset, log_start, "cleaner checkpoint outside the log; resetting to the log start");
+                log_start
+            }
+            None => log_start,
+        }
     }
 }
 
 fn spawn(
     name: &str,
     manager: Weak<LogManager>,
+    stop: &Arc<StopSignal>,
     period: Duration,
     mut work: impl FnMut(&LogManager) + Send + 'static,
-) -> JoinHandle<()> {
+) -> Result<JoinHandle<()>> {
+    let stop = Arc::clone(stop);
     let thread = std::thread::Builder::new()
         .name(name.to_owned())
-        .spawn(move || loop {
-            let Some(m) = manager.upgrade() else { return };
-            if m.wait_for_stop(period) {
-                return;
+        .spawn(move || {
+            while !stop.wait(period) {
+                let Some(manager) = manager.upgrade() else {
+                    return;
+                };
+                work(&manager);
             }
-            work(&m);
         });
-    match thread {
-        Ok(handle) => handle,
-        Err(err) => panic!("cannot start {name} thread: {err}"),
-    }
+    thread.map_err(|source| StorageError::Io {
+        path: PathBuf::from(name),
+        source,
+    })
 }
 
 /// The periodic tasks of the scheduler thread and when each is next due.
@@ -442,6 +488,11 @@ impl Scheduler {
             };
             if let Err(err) = outcome {
                 tracing::error!(%err, task, "background log task failed");
+            }
+        }
+        for log in manager.all_logs() {
+            if let Err(err) = log.delete_due_files(now, false) {
+                tracing::error!(%err, partition = %log.topic_partition(), "cannot remove deleted segment files");
             }
         }
         manager.remove_pending_dirs();

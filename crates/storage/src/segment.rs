@@ -85,6 +85,8 @@ impl LogSegment {
             writable,
         )?;
         let last_time = time_index.last_entry();
+        // `segment.ms` counts from the first batch, also across restarts.
+        let rolling_based_timestamp = log.batch_at(0)?.map(|first| first.max_timestamp);
         Ok(Self {
             base_offset,
             log,
@@ -94,7 +96,7 @@ impl LogSegment {
                 bytes_since_last_index_entry: 0,
                 max_timestamp_so_far: last_time.map_or(-1, |e| e.timestamp),
                 offset_of_max_timestamp_so_far: last_time.map_or(-1, |e| e.offset),
-                rolling_based_timestamp: None,
+                rolling_based_timestamp,
             }),
             index_interval_bytes,
             created_ms: now_ms(),
@@ -227,12 +229,19 @@ impl LogSegment {
                 .lookup(hint.offset.max(start_offset))
                 .position
         };
-        let Some(batch) = self.log.search_for_timestamp(timestamp, position as u64)? else {
-            return Ok(None);
-        };
-        self.first_record_matching(&batch, |ts, offset| {
-            ts >= timestamp && offset >= start_offset
-        })
+        // The first batch reaching `timestamp` may hold only records below the log start
+        // (or, with non-monotonic timestamps, none that qualify): keep scanning.
+        let mut position = position as u64;
+        while let Some(batch) = self.log.search_for_timestamp(timestamp, position)? {
+            let found = self.first_record_matching(&batch, |ts, offset| {
+                ts >= timestamp && offset >= start_offset
+            })?;
+            if found.is_some() {
+                return Ok(found);
+            }
+            position = batch.end();
+        }
+        Ok(None)
     }
 
     /// The offset of the first record in the batch at `batch` that satisfies `accept`.
@@ -247,7 +256,7 @@ impl LogSegment {
         for record in records.iter() {
             let record = record?;
             let (ts, offset) = (
-                record.timestamp(view.base_timestamp()),
+                record.timestamp_in(&view),
                 record.offset(view.base_offset()),
             );
             if accept(ts, offset) {

@@ -97,6 +97,13 @@ impl Log {
             expected = batch.next_offset();
         }
         let first_offset = RecordBatch::parse_prefix(records)?.base_offset();
+        if expected - 1 - first_offset > i32::MAX as i64 {
+            // One append goes to one segment, whose index holds 32-bit relative offsets.
+            return Err(StorageError::InvalidRecord(format!(
+                "record set spans offsets {first_offset} to {}, more than a segment can hold",
+                expected - 1
+            )));
+        }
         self.append_locked(records, &spans, first_offset, None)
     }
 

@@ -50,6 +50,9 @@ pub struct Log {
     /// A segment file was created since the last flush: its directory entry must be
     /// made durable too, or a power loss could lose the whole file.
     dir_needs_sync: AtomicBool,
+    /// The lowest offset truncated to since the cleaner last asked: compaction progress
+    /// above it no longer describes the data.
+    lowest_truncation: Mutex<Option<i64>>,
     closed: AtomicBool,
 }
 
@@ -78,6 +81,7 @@ impl Log {
             epochs: Mutex::new(epochs),
             pending_deletes: Mutex::new(Vec::new()),
             dir_needs_sync: AtomicBool::new(true),
+            lowest_truncation: Mutex::new(None),
             closed: AtomicBool::new(false),
         })
     }
@@ -139,6 +143,16 @@ impl Log {
             .end_offset_for(epoch, self.log_end_offset())
     }
 
+    /// The lowest offset the log was truncated to since the last call, if any.
+    pub fn take_lowest_truncation(&self) -> Option<i64> {
+        self.lowest_truncation.lock().take()
+    }
+
+    fn note_truncation(&self, offset: i64) {
+        let mut lowest = self.lowest_truncation.lock();
+        *lowest = Some(lowest.map_or(offset, |l| l.min(offset)));
+    }
+
     fn ensure_open(&self) -> Result<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(StorageError::LogClosed(self.topic_partition.to_string()));
@@ -167,6 +181,7 @@ impl Log {
             source,
         })?;
         *dir = new_dir.to_path_buf();
+        self.epochs.lock().set_dir(new_dir);
         Ok(())
     }
 }

@@ -52,6 +52,18 @@ impl Log {
             return Ok(empty);
         }
         let segments = self.segments_from(start_offset);
+        if segments
+            .first()
+            .is_none_or(|s| s.base_offset() > start_offset)
+        {
+            // Retention removed the segment under us: the offset is gone.
+            let log_start = self.log_start_offset();
+            return Err(StorageError::OffsetOutOfRange {
+                offset: start_offset,
+                log_start,
+                log_end,
+            });
+        }
         for (i, segment) in segments.iter().enumerate() {
             let next_base = segments.get(i + 1).map(|s| s.base_offset());
             let max_position = position_bound(segment, bound, next_base)?;

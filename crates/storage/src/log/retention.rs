@@ -21,20 +21,20 @@ impl Log {
     pub fn delete_old_segments(&self, now_ms: i64) -> Result<usize> {
         let config = self.config();
         let log_start = self.log_start_offset();
-        let mut deleted = self.delete_segments_while(|segment, next_base, _| {
+        let mut deleted = self.delete_segments_while(now_ms, |segment, next_base, _| {
             next_base <= log_start && segment.base_offset() < log_start
         })?;
         if !config.cleanup_policy.delete {
             return Ok(deleted);
         }
         if config.retention_ms >= 0 {
-            deleted += self.delete_segments_while(|segment, _, _| {
+            deleted += self.delete_segments_while(now_ms, |segment, _, _| {
                 now_ms - segment.largest_timestamp() > config.retention_ms
             })?;
         }
         if config.retention_bytes >= 0 {
             let mut excess = self.size() as i64 - config.retention_bytes;
-            deleted += self.delete_segments_while(|segment, _, _| {
+            deleted += self.delete_segments_while(now_ms, |segment, _, _| {
                 if excess - segment.size() as i64 >= 0 {
                     excess -= segment.size() as i64;
                     true
@@ -50,6 +50,7 @@ impl Log {
     /// index)` holds.
     fn delete_segments_while(
         &self,
+        now_ms: i64,
         mut predicate: impl FnMut(&LogSegment, i64, usize) -> bool,
     ) -> Result<usize> {
         let _guard = self.append_lock.lock();
@@ -62,32 +63,40 @@ impl Log {
             }
             doomed.push(Arc::clone(segment));
         }
-        let Some(last) = doomed.last() else {
+        if doomed.is_empty() {
             return Ok(0);
-        };
-        let new_start = segments[doomed.len()].base_offset();
-        debug_assert!(new_start > last.base_offset());
-        self.remove_segments(&doomed)?;
-        self.advance_log_start(new_start)?;
+        }
+        // The log start moves first, so that a concurrent read of a doomed offset gets
+        // OffsetOutOfRange rather than falling through to a later segment.
+        self.advance_log_start(segments[doomed.len()].base_offset())?;
+        self.remove_segments(&doomed, now_ms)?;
         Ok(doomed.len())
     }
 
-    /// Takes segments out of the map and renames their files to `.deleted`. The append
-    /// lock is held.
-    fn remove_segments(&self, doomed: &[Arc<LogSegment>]) -> Result<()> {
+    /// Renames the segments' files to `.deleted`, then takes them out of the map, and
+    /// schedules the files' removal. Readers holding a segment keep reading it through
+    /// its open file. The append lock is held.
+    fn remove_segments(&self, doomed: &[Arc<LogSegment>], now_ms: i64) -> Result<()> {
+        for segment in doomed {
+            segment.change_file_suffixes("", DELETED_FILE_SUFFIX)?;
+        }
         {
             let mut map = self.segments.write();
             for segment in doomed {
                 map.remove(&segment.base_offset());
             }
         }
-        let due = now_ms().saturating_add(self.config().file_delete_delay_ms);
-        for segment in doomed {
-            segment.change_file_suffixes("", DELETED_FILE_SUFFIX)?;
-            tracing::info!(partition = %self.topic_partition, base_offset = segment.base_offset(), "scheduled segment for deletion");
-            self.pending_deletes.lock().push((due, Arc::clone(segment)));
-        }
+        self.schedule_deletion(doomed, now_ms);
         Ok(())
+    }
+
+    fn schedule_deletion(&self, doomed: &[Arc<LogSegment>], now_ms: i64) {
+        let due = now_ms.saturating_add(self.config().file_delete_delay_ms);
+        let mut pending = self.pending_deletes.lock();
+        for segment in doomed {
+            tracing::info!(partition = %self.topic_partition, base_offset = segment.base_offset(), "scheduled segment for deletion");
+            pending.push((due, Arc::clone(segment)));
+        }
     }
 
     fn advance_log_start(&self, new_start: i64) -> Result<()> {
@@ -136,10 +145,13 @@ impl Log {
 
     fn delete_old_segments_below_start(&self) -> Result<usize> {
         let log_start = self.log_start_offset();
-        self.delete_segments_while(|_, next_base, _| next_base <= log_start)
+        self.delete_segments_while(now_ms(), |_, next_base, _| next_base <= log_start)
     }
 
     /// Removes every record at or above `offset` (a follower diverging from its leader).
+    /// The whole batch holding `offset` goes, so the log may end below `offset`; if that
+    /// would put the end below the log start, the log is emptied and restarted at
+    /// `offset`, as Kafka's `truncateFullyAndStartAt` does.
     pub fn truncate_to(&self, offset: i64) -> Result<()> {
         let _guard = self.append_lock.lock();
         let (log_start, log_end) = (self.log_start_offset(), self.log_end_offset());
@@ -154,20 +166,50 @@ impl Log {
             });
         }
         let segments = self.segments();
+        let first_base = segments[0].base_offset();
         let doomed: Vec<_> = segments
             .iter()
-            .filter(|s| s.base_offset() >= offset && s.base_offset() > segments[0].base_offset())
+            .filter(|s| s.base_offset() >= offset && s.base_offset() > first_base)
             .cloned()
             .collect();
-        self.remove_segments(&doomed)?;
+        self.remove_segments(&doomed, now_ms())?;
         let active = self.active_segment();
         active.truncate_to(offset)?;
-        active.resize_indexes(self.config().segment_index_bytes)?;
-        // The whole batch holding `offset` went, so the log may now end before it.
         let new_end = active.read_next_offset()?;
+        if new_end < log_start {
+            return self.restart_at_locked(offset);
+        }
+        active.resize_indexes(self.config().segment_index_bytes)?;
+        self.note_truncation(new_end);
         self.log_end_offset.store(new_end, Ordering::Release);
         self.epochs.lock().truncate_from_end(new_end)?;
         self.clamp_recovery_point(new_end);
+        Ok(())
+    }
+
+    /// Empties the log and starts it again at `offset`. The append lock is held.
+    fn restart_at_locked(&self, offset: i64) -> Result<()> {
+        let segments = self.segments();
+        self.remove_segments(&segments, now_ms())?;
+        let config = self.config();
+        let segment = LogSegment::open(
+            &self.dir(),
+            offset,
+            config.index_interval_bytes,
+            config.segment_index_bytes,
+            "",
+            true,
+        )?;
+        self.segments.write().insert(offset, Arc::new(segment));
+        self.dir_needs_sync.store(true, Ordering::Release);
+        self.log_end_offset.store(offset, Ordering::Release);
+        self.log_start_offset.store(offset, Ordering::Release);
+        self.note_truncation(offset);
+        let mut epochs = self.epochs.lock();
+        epochs.truncate_from_end(offset)?;
+        epochs.truncate_from_start(offset)?;
+        drop(epochs);
+        self.clamp_recovery_point(offset);
         Ok(())
     }
 }
@@ -176,6 +218,10 @@ impl Log {
     /// Swaps `old` (consecutive sealed segments) for `replacement`, whose files carry
     /// `replacement_suffix` until the swap. Returns `false`, and deletes the
     /// replacement, when `old` is no longer in the log (retention got there first).
+    ///
+    /// Files are renamed first (the old to `.deleted`, the replacement to its live
+    /// name); the map then changes in one step, so a reader sees either the old
+    /// segments or the replacement, never a gap.
     pub(crate) fn replace_segments(
         &self,
         replacement: Arc<LogSegment>,
@@ -194,11 +240,18 @@ impl Log {
             replacement.delete_files()?;
             return Ok(false);
         }
-        self.remove_segments(old)?;
+        for segment in old {
+            segment.change_file_suffixes("", DELETED_FILE_SUFFIX)?;
+        }
         replacement.change_file_suffixes(replacement_suffix, "")?;
-        self.segments
-            .write()
-            .insert(replacement.base_offset(), replacement);
+        {
+            let mut map = self.segments.write();
+            for segment in old {
+                map.remove(&segment.base_offset());
+            }
+            map.insert(replacement.base_offset(), replacement);
+        }
+        self.schedule_deletion(old, now_ms());
         Ok(true)
     }
 }
