@@ -60,6 +60,10 @@ print_summary() {
     else
         printf 'Test suite FAILED (exit code %s).\n' "$rc"
     fi
+    if [ -n "${RUST_PASSED:-}" ]; then
+        printf 'tests: %s passed, %s failed\n' \
+            "$((RUST_PASSED + ${PY_PASSED:-0}))" "$((RUST_FAILED + ${PY_FAILED:-0}))"
+    fi
 }
 trap print_summary EXIT
 
@@ -142,16 +146,24 @@ cargo clippy --workspace --all-targets -- -D warnings
 step_end
 
 step_begin "cargo test"
-cargo test --workspace
+CARGO_TEST_LOG="$(mktemp)"
+cargo test --workspace 2>&1 | tee "$CARGO_TEST_LOG"
+# Totals over every test binary, for the closing line.
+read -r RUST_PASSED RUST_FAILED < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$CARGO_TEST_LOG")
+rm -f "$CARGO_TEST_LOG"
 step_end
 
 step_begin "python tests"
 if [ -d tests ] && [ -n "$(find tests -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
     cargo build -p fjord
     set +e
-    "$VENV_DIR/bin/python" -m pytest -q tests/
-    rc=$?
+    PYTEST_LOG="$(mktemp)"
+    "$VENV_DIR/bin/python" -m pytest -q tests/ 2>&1 | tee "$PYTEST_LOG"
+    rc=${PIPESTATUS[0]}
     set -e
+    PY_PASSED=$(grep -Eo '[0-9]+ passed' "$PYTEST_LOG" | tail -n 1 | grep -Eo '[0-9]+' || true)
+    PY_FAILED=$(grep -Eo '[0-9]+ failed' "$PYTEST_LOG" | tail -n 1 | grep -Eo '[0-9]+' || true)
+    rm -f "$PYTEST_LOG"
     # 5: no tests were collected, which is not a failure.
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then
         exit "$rc"
