@@ -11,6 +11,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use fjord_broker::metadata::BrokerEndpoint;
+use fjord_broker::network::ConnectionConfig;
+use fjord_broker::Broker;
 use fjord_config::ServerConfig;
 use fjord_storage::LogManager;
 use tracing_subscriber::EnvFilter;
@@ -83,11 +86,14 @@ fn init_tracing() {
 pub struct Server {
     config: Arc<ServerConfig>,
     log_manager: Arc<LogManager>,
+    /// Turned to `true` to stop the listeners.
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
     /// Opens every log dir (creating missing ones, recovering logs after an unclean
-    /// stop) and starts the node's background work.
+    /// stop), opens the cluster metadata, and starts the Kafka listeners.
     pub async fn start(config: ServerConfig) -> anyhow::Result<Self> {
         log_config_summary(&config);
         let config = Arc::new(config);
@@ -97,10 +103,41 @@ impl Server {
                 .await
                 .context("log manager startup panicked")?
                 .context("cannot open the logs")?;
+        let listeners: Vec<_> = config.broker_listeners().cloned().collect();
+        let bound = fjord_broker::network::bind(&listeners).await?;
+        let endpoints = advertised_endpoints(&config, &bound);
+        let broker = {
+            let (config, log_manager) = (Arc::clone(&config), Arc::clone(&log_manager));
+            tokio::task::spawn_blocking(move || Broker::start(config, log_manager, endpoints))
+                .await
+                .context("broker startup panicked")?
+                .context("cannot open the cluster metadata")?
+        };
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let connection_config = ConnectionConfig {
+            max_request_bytes: config.socket_request_max_bytes.max(0) as usize,
+            idle_timeout: std::time::Duration::from_millis(
+                config.connections_max_idle_ms.max(1) as u64
+            ),
+            max_in_flight: 32,
+        };
+        let tasks = bound
+            .into_iter()
+            .map(|listener| {
+                tokio::spawn(fjord_broker::network::serve(
+                    listener,
+                    Arc::clone(&broker),
+                    connection_config.clone(),
+                    stopped.clone(),
+                ))
+            })
+            .collect();
         tracing::info!(node.id = config.node_id, "Fjord server started");
         Ok(Self {
             config,
             log_manager,
+            stop,
+            tasks,
         })
     }
 
@@ -113,9 +150,13 @@ impl Server {
         self.shutdown().await
     }
 
-    /// Flushes and checkpoints every log and stops the background work.
+    /// Stops the listeners, then flushes and checkpoints every log.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         tracing::info!(node.id = self.config.node_id, "Fjord server shutting down");
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
         let log_manager = self.log_manager;
         tokio::task::spawn_blocking(move || log_manager.shutdown())
             .await
@@ -124,6 +165,33 @@ impl Server {
         tracing::info!("Fjord server stopped");
         Ok(())
     }
+}
+
+/// This node's advertised address: the first advertised listener, with port 0 replaced
+/// by the port its listener was bound to.
+// TODO(issue 8): one endpoint per listener name, answered per the listener a request
+// arrived on, as Kafka does.
+fn advertised_endpoints(
+    config: &ServerConfig,
+    bound: &[fjord_broker::network::BoundListener],
+) -> Vec<BrokerEndpoint> {
+    let Some(advertised) = config.advertised_listeners.first() else {
+        return Vec::new();
+    };
+    let port = match advertised.port {
+        0 => bound
+            .iter()
+            .find(|b| b.name == advertised.name)
+            .or(bound.first())
+            .map_or(0, |b| b.local_addr.port()),
+        port => port,
+    };
+    vec![BrokerEndpoint {
+        node_id: config.node_id,
+        host: advertised.host.clone(),
+        port: port as i32,
+        rack: config.broker_rack.clone(),
+    }]
 }
 
 /// A future that completes on the first SIGINT (Ctrl-C) or SIGTERM. The handlers are
@@ -167,7 +235,7 @@ fn log_config_summary(config: &ServerConfig) {
         schema.registry.listeners = %join(config.schema_registry_listeners.iter().map(ToString::to_string).collect()),
         connect.listeners = %join(config.connect_listeners.iter().map(ToString::to_string).collect()),
         console.listeners = %join(config.console_listeners.iter().map(ToString::to_string).collect()),
-        "configured listeners (not served yet)"
+        "configured listeners (HTTP services not served yet)"
     );
     for entry in config.describe() {
         let value = entry.value.as_deref().unwrap_or("null");

@@ -6,3 +6,10 @@
 //! ApiVersions advertises, and nothing more.
 
 pub mod api_versions;
+pub mod metadata;
+pub mod describe_configs;
+pub mod alter_configs;
+pub mod incremental_alter_configs;
+pub mod delete_records;
+pub mod offset_for_leader_epoch;
+pub mod describe_log_dirs;

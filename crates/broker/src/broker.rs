@@ -1,0 +1,142 @@
+//! `Broker`: what every handler reaches — configuration, logs, cluster metadata.
+
+use std::sync::Arc;
+
+use fjord_config::ServerConfig;
+use fjord_storage::{Log, LogConfig, LogManager, TopicPartition};
+
+use crate::metadata::{BrokerEndpoint, ClusterMetadata, MetadataError, TopicMetadata};
+
+pub struct Broker {
+    pub config: Arc<ServerConfig>,
+    pub logs: Arc<LogManager>,
+    pub metadata: ClusterMetadata,
+}
+
+impl Broker {
+    /// Opens the metadata and makes sure every partition this node hosts has its log,
+    /// with the topic's configuration. `endpoints` are the advertised addresses, with
+    /// ports resolved when a listener was bound to port 0.
+    pub fn start(
+        config: Arc<ServerConfig>,
+        logs: Arc<LogManager>,
+        endpoints: Vec<BrokerEndpoint>,
+    ) -> Result<Arc<Self>, MetadataError> {
+        let cluster_id = crate::metadata::load_or_format(&config.log_dirs, config.node_id)?;
+        let metadata = ClusterMetadata::open(config.node_id, cluster_id, endpoints, &logs)?;
+        let broker = Arc::new(Self {
+            config,
+            logs,
+            metadata,
+        });
+        for topic in broker.metadata.image().topics() {
+            broker.ensure_logs(topic)?;
+        }
+        Ok(broker)
+    }
+
+    /// The storage settings of `topic`: the broker defaults with the topic's overrides.
+    pub fn log_config(&self, topic: &TopicMetadata) -> LogConfig {
+        match self.config.topic_config().with_overrides(&topic.configs) {
+            Ok(config) => config.log,
+            Err(err) => {
+                tracing::warn!(topic = %topic.name, %err, "ignoring invalid stored topic config");
+                self.config.log_config()
+            }
+        }
+    }
+
+    /// Creates (or reconfigures) the logs of the partitions of `topic` this node hosts.
+    pub fn ensure_logs(&self, topic: &TopicMetadata) -> Result<(), MetadataError> {
+        let config = self.log_config(topic);
+        for partition in &topic.partitions {
+            if !partition.replicas.contains(&self.config.node_id) {
+                continue;
+            }
+            let tp = TopicPartition::new(topic.name.clone(), partition.index);
+            let log = self
+                .logs
+                .get_or_create_log(&tp, Some(topic.id), Some(config.clone()))
+                .map_err(|err| {
+                    MetadataError::new(crate::error::storage_error_code(&err), err.to_string())
+                })?;
+            log.update_config(config.clone());
+        }
+        Ok(())
+    }
+
+    /// The log of a partition this node leads, or the error a client gets.
+    pub fn leader_log(
+        &self,
+        topic: &str,
+        partition: i32,
+    ) -> Result<Arc<Log>, fjord_protocol::ErrorCode> {
+        use fjord_protocol::ErrorCode;
+        let image = self.metadata.image();
+        let topic = image
+            .topic(topic)
+            .ok_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?;
+        let partition = topic
+            .partitions
+            .get(usize::try_from(partition).map_err(|_| ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?)
+            .ok_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?;
+        if partition.leader != self.config.node_id {
+            return Err(ErrorCode::NOT_LEADER_OR_FOLLOWER);
+        }
+        self.logs
+            .get_log(&TopicPartition::new(topic.name.clone(), partition.index))
+            .ok_or(ErrorCode::NOT_LEADER_OR_FOLLOWER)
+    }
+}
+
+impl Broker {
+    /// Creates a topic and the logs of the partitions this node hosts. `configs` are
+    /// validated against the topic config keys first.
+    pub fn create_topic(
+        &self,
+        name: &str,
+        num_partitions: i32,
+        replication_factor: i16,
+        configs: Vec<(String, String)>,
+        validate_only: bool,
+    ) -> Result<Arc<TopicMetadata>, MetadataError> {
+        if let Err(err) = self.config.topic_config().with_overrides(&configs) {
+            return Err(MetadataError::new(
+                fjord_protocol::ErrorCode::INVALID_CONFIG,
+                err.to_string(),
+            ));
+        }
+        let topic = self.metadata.create_topic(
+            name,
+            num_partitions,
+            replication_factor,
+            configs,
+            validate_only,
+        )?;
+        if !validate_only {
+            self.ensure_logs(&topic)?;
+        }
+        Ok(topic)
+    }
+
+    /// Creates `name` with the broker's defaults, as a Metadata or Produce request for
+    /// an unknown topic does when `auto.create.topics.enable` is on.
+    pub fn auto_create_topic(&self, name: &str) -> Result<Arc<TopicMetadata>, MetadataError> {
+        let replication = self
+            .config
+            .default_replication_factor
+            .clamp(1, i16::MAX as i32) as i16;
+        match self.create_topic(
+            name,
+            self.config.num_partitions,
+            replication,
+            Vec::new(),
+            false,
+        ) {
+            Err(err) if err.code == fjord_protocol::ErrorCode::TOPIC_ALREADY_EXISTS => {
+                self.metadata.image().topic(name).ok_or(err)
+            }
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! API key and version → handler. Nothing else happens here.
+
+use std::sync::Arc;
+
+use fjord_protocol::codec::{Decode, DecodeError, Reader};
+use fjord_protocol::header::RequestHeader;
+use fjord_protocol::messages::api_versions::ApiVersionsRequest;
+use fjord_protocol::messages::metadata::MetadataRequest;
+use fjord_protocol::{ApiKey, ErrorCode};
+
+use crate::handlers::{self, supported_versions};
+use crate::response::{encode, ready, ResponseFuture};
+use crate::Broker;
+
+/// A request the broker does not answer: like Kafka, it closes the connection.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error("unknown API key {0}")]
+    UnknownApi(i16),
+    #[error("unsupported version {version} of {api:?}")]
+    UnsupportedVersion { api: ApiKey, version: i16 },
+    #[error("malformed request: {0}")]
+    Malformed(#[from] DecodeError),
+}
+
+/// Decodes one request frame, runs its handler's ordered part, and returns the response
+/// to send (or `None` for requests that get none).
+pub async fn dispatch(
+    broker: &Arc<Broker>,
+    frame: Vec<u8>,
+) -> Result<Option<ResponseFuture>, DispatchError> {
+    let (key, version, correlation_id) = RequestHeader::peek(&frame)?;
+    let api = ApiKey::from_i16(key).ok_or(DispatchError::UnknownApi(key))?;
+    let Some(versions) = supported_versions(api) else {
+        return Err(DispatchError::UnknownApi(key));
+    };
+    if !versions.contains(&version) {
+        if api == ApiKey::ApiVersions {
+            // KIP-511: answer with v0 and UNSUPPORTED_VERSION so the client can retry.
+            let body = handlers::api_versions::response(ErrorCode::UNSUPPORTED_VERSION);
+            return Ok(Some(ready(encode(api, 0, correlation_id, &body))));
+        }
+        return Err(DispatchError::UnsupportedVersion { api, version });
+    }
+    let mut reader = Reader::new(&frame);
+    let header = RequestHeader::decode(&mut reader, api)?;
+    let respond =
+        |body: &dyn EncodeDyn| ready(body.encode_response(api, version, header.correlation_id));
+    Ok(Some(match api {
+        ApiKey::ApiVersions => {
+            let request = ApiVersionsRequest::decode(&mut reader, version)?;
+            respond(&handlers::api_versions::handle(&request))
+        }
+        ApiKey::Metadata => {
+            let request = MetadataRequest::decode(&mut reader, version)?;
+            respond(&handlers::metadata::handle(broker, &request, version))
+        }
+        _ => return Err(DispatchError::UnknownApi(key)),
+    }))
+}
+
+/// Lets dispatch encode any response type through one closure.
+trait EncodeDyn {
+    fn encode_response(
+        &self,
+        api: ApiKey,
+        version: i16,
+        correlation_id: i32,
+    ) -> crate::response::EncodedResponse;
+}
+
+impl<T: fjord_protocol::codec::Encode> EncodeDyn for T {
+    fn encode_response(
+        &self,
+        api: ApiKey,
+        version: i16,
+        correlation_id: i32,
+    ) -> crate::response::EncodedResponse {
+        encode(api, version, correlation_id, self)
+    }
+}
