@@ -11,6 +11,10 @@ pub struct Broker {
     pub config: Arc<ServerConfig>,
     pub logs: Arc<LogManager>,
     pub metadata: ClusterMetadata,
+    /// Signalled after every append, to wake fetches waiting for data.
+    pub appended: tokio::sync::Notify,
+    /// KIP-227 incremental fetch sessions.
+    pub fetch_sessions: crate::handlers::fetch_session::FetchSessionCache,
 }
 
 impl Broker {
@@ -28,6 +32,8 @@ impl Broker {
             config,
             logs,
             metadata,
+            appended: tokio::sync::Notify::new(),
+            fetch_sessions: Default::default(),
         });
         for topic in broker.metadata.image().topics() {
             broker.ensure_logs(topic)?;
@@ -65,27 +71,32 @@ impl Broker {
         Ok(())
     }
 
-    /// The log of a partition this node leads, or the error a client gets.
+    /// The log of a partition this node leads and its leader epoch, or the error a
+    /// client gets.
     pub fn leader_log(
         &self,
         topic: &str,
         partition: i32,
-    ) -> Result<Arc<Log>, fjord_protocol::ErrorCode> {
+    ) -> Result<(Arc<Log>, i32), fjord_protocol::ErrorCode> {
         use fjord_protocol::ErrorCode;
         let image = self.metadata.image();
         let topic = image
             .topic(topic)
             .ok_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?;
+        let index =
+            usize::try_from(partition).map_err(|_| ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?;
         let partition = topic
             .partitions
-            .get(usize::try_from(partition).map_err(|_| ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?)
+            .get(index)
             .ok_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?;
         if partition.leader != self.config.node_id {
             return Err(ErrorCode::NOT_LEADER_OR_FOLLOWER);
         }
-        self.logs
+        let log = self
+            .logs
             .get_log(&TopicPartition::new(topic.name.clone(), partition.index))
-            .ok_or(ErrorCode::NOT_LEADER_OR_FOLLOWER)
+            .ok_or(ErrorCode::NOT_LEADER_OR_FOLLOWER)?;
+        Ok((log, partition.leader_epoch))
     }
 }
 

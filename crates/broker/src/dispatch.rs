@@ -5,7 +5,9 @@ use std::sync::Arc;
 use fjord_protocol::codec::{Decode, DecodeError, Reader};
 use fjord_protocol::header::RequestHeader;
 use fjord_protocol::messages::api_versions::ApiVersionsRequest;
+use fjord_protocol::messages::fetch::FetchRequest;
 use fjord_protocol::messages::metadata::MetadataRequest;
+use fjord_protocol::messages::produce::ProduceRequest;
 use fjord_protocol::{ApiKey, ErrorCode};
 
 use crate::handlers::{self, supported_versions};
@@ -27,7 +29,7 @@ pub enum DispatchError {
 /// to send (or `None` for requests that get none).
 pub async fn dispatch(
     broker: &Arc<Broker>,
-    frame: Vec<u8>,
+    mut frame: Vec<u8>,
 ) -> Result<Option<ResponseFuture>, DispatchError> {
     let (key, version, correlation_id) = RequestHeader::peek(&frame)?;
     let api = ApiKey::from_i16(key).ok_or(DispatchError::UnknownApi(key))?;
@@ -42,6 +44,24 @@ pub async fn dispatch(
         }
         return Err(DispatchError::UnsupportedVersion { api, version });
     }
+    if api == ApiKey::Produce {
+        // Decoded to ranges first, so the batches can be rewritten in the frame itself.
+        let (correlation_id, request) = {
+            let mut reader = Reader::new(&frame);
+            let header = RequestHeader::decode(&mut reader, api)?;
+            (
+                header.correlation_id,
+                ProduceRequest::decode(&mut reader, version)?,
+            )
+        };
+        return Ok(handlers::produce::handle(
+            broker,
+            &request,
+            &mut frame,
+            version,
+            correlation_id,
+        ));
+    }
     let mut reader = Reader::new(&frame);
     let header = RequestHeader::decode(&mut reader, api)?;
     let respond =
@@ -54,6 +74,51 @@ pub async fn dispatch(
         ApiKey::Metadata => {
             let request = MetadataRequest::decode(&mut reader, version)?;
             respond(&handlers::metadata::handle(broker, &request, version))
+        }
+        ApiKey::Fetch => {
+            let request = FetchRequest::decode(&mut reader, version)?;
+            handlers::fetch::handle(Arc::clone(broker), request, version, header.correlation_id)
+        }
+        ApiKey::ListOffsets => {
+            let request = fjord_protocol::messages::list_offsets::ListOffsetsRequest::decode(
+                &mut reader,
+                version,
+            )?;
+            respond(&handlers::list_offsets::handle(broker, &request, version))
+        }
+        ApiKey::CreateTopics => {
+            let request = fjord_protocol::messages::create_topics::CreateTopicsRequest::decode(
+                &mut reader,
+                version,
+            )?;
+            respond(&handlers::create_topics::handle(broker, &request, version))
+        }
+        ApiKey::DeleteTopics => {
+            let request = fjord_protocol::messages::delete_topics::DeleteTopicsRequest::decode(
+                &mut reader,
+                version,
+            )?;
+            respond(&handlers::delete_topics::handle(broker, &request, version))
+        }
+        ApiKey::CreatePartitions => {
+            let request =
+                fjord_protocol::messages::create_partitions::CreatePartitionsRequest::decode(
+                    &mut reader,
+                    version,
+                )?;
+            respond(&handlers::create_partitions::handle(
+                broker, &request, version,
+            ))
+        }
+        ApiKey::DescribeCluster => {
+            let request =
+                fjord_protocol::messages::describe_cluster::DescribeClusterRequest::decode(
+                    &mut reader,
+                    version,
+                )?;
+            respond(&handlers::describe_cluster::handle(
+                broker, &request, version,
+            ))
         }
         _ => return Err(DispatchError::UnknownApi(key)),
     }))

@@ -2,7 +2,15 @@
 //! value (or a future of it), so it can be tested without sockets.
 
 pub mod api_versions;
+pub mod create_partitions;
+pub mod create_topics;
+pub mod delete_topics;
+pub mod describe_cluster;
+pub mod fetch;
+pub mod fetch_session;
+pub mod list_offsets;
 pub mod metadata;
+pub mod produce;
 
 use std::ops::RangeInclusive;
 
@@ -14,6 +22,19 @@ use fjord_protocol::ApiKey;
 pub const SUPPORTED: &[(ApiKey, RangeInclusive<i16>)] = &[
     (ApiKey::ApiVersions, messages::api_versions::VERSIONS),
     (ApiKey::Metadata, messages::metadata::VERSIONS),
+    (ApiKey::Produce, messages::produce::VERSIONS),
+    (ApiKey::Fetch, messages::fetch::VERSIONS),
+    (ApiKey::ListOffsets, messages::list_offsets::VERSIONS),
+    (ApiKey::CreateTopics, messages::create_topics::VERSIONS),
+    (ApiKey::DeleteTopics, messages::delete_topics::VERSIONS),
+    (
+        ApiKey::CreatePartitions,
+        messages::create_partitions::VERSIONS,
+    ),
+    (
+        ApiKey::DescribeCluster,
+        messages::describe_cluster::VERSIONS,
+    ),
 ];
 
 pub fn supported_versions(api: ApiKey) -> Option<&'static RangeInclusive<i16>> {

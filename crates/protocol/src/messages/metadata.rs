@@ -317,13 +317,7 @@ impl MetadataResponsePartition {
     fn min_size(version: i16) -> usize {
         let flexible = version >= FLEXIBLE;
         let a = array_min(flexible);
-        2 + 4
-            + 4
-            + when(version >= 7, 4)
-            + a
-            + a
-            + when(version >= 5, a)
-            + tags_min(flexible)
+        2 + 4 + 4 + when(version >= 7, 4) + a + a + when(version >= 5, a) + tags_min(flexible)
     }
 
     fn read(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
@@ -401,7 +395,9 @@ impl Encode for MetadataResponse {
         if version >= 3 {
             w.i32(self.throttle_time_ms);
         }
-        w.array(flexible, &self.brokers, |w, broker| broker.write(w, version));
+        w.array(flexible, &self.brokers, |w, broker| {
+            broker.write(w, version)
+        });
         if version >= 2 {
             w.nullable_string(flexible, self.cluster_id.as_deref());
         }
@@ -690,7 +686,10 @@ mod tests {
                 name: Some(String::new()),
             }
             .write(&mut w, version);
-            assert_eq!(w.bytes_written().len(), MetadataRequestTopic::min_size(version));
+            assert_eq!(
+                w.bytes_written().len(),
+                MetadataRequestTopic::min_size(version)
+            );
             let mut w = Writer::new();
             MetadataResponseBroker::default().write(&mut w, version);
             assert_eq!(

@@ -5,11 +5,20 @@
 //! The supported version range of each API is its `VERSIONS` constant: what
 //! ApiVersions advertises, and nothing more.
 
-pub mod api_versions;
-pub mod metadata;
-pub mod describe_configs;
 pub mod alter_configs;
-pub mod incremental_alter_configs;
+pub mod api_versions;
+pub mod create_partitions;
+pub mod create_topics;
 pub mod delete_records;
-pub mod offset_for_leader_epoch;
+pub mod delete_topics;
+pub mod describe_cluster;
+pub mod describe_configs;
 pub mod describe_log_dirs;
+pub mod describe_topic_partitions;
+pub mod fetch;
+pub mod incremental_alter_configs;
+pub mod init_producer_id;
+pub mod list_offsets;
+pub mod metadata;
+pub mod offset_for_leader_epoch;
+pub mod produce;

@@ -1,0 +1,158 @@
+//! Produce: validate and append each partition's batch where it lies in the request
+//! frame, then answer — at once for `acks=1`, after the group-commit fsync for
+//! `acks=-1` (one node: durable means fsynced), never for `acks=0`.
+
+use std::sync::Arc;
+
+use fjord_protocol::codec::FrameRange;
+use fjord_protocol::messages::produce::{
+    PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse,
+};
+use fjord_protocol::record_batch::BatchIter;
+use fjord_protocol::{ApiKey, ErrorCode};
+use fjord_storage::{AppendOrigin, Log};
+
+use crate::error::storage_error_code;
+use crate::response::{encode, EncodedResponse, ResponseFuture};
+use crate::Broker;
+
+/// A partition appended with `acks=-1`, waiting for its fsync.
+struct AwaitingDurability {
+    topic: usize,
+    partition: usize,
+    log: Arc<Log>,
+    end_offset: i64,
+}
+
+pub fn handle(
+    broker: &Broker,
+    request: &ProduceRequest,
+    frame: &mut [u8],
+    version: i16,
+    correlation_id: i32,
+) -> Option<ResponseFuture> {
+    let acks = request.acks;
+    let mut awaiting = Vec::new();
+    let mut responses = Vec::with_capacity(request.topic_data.len());
+    for (t, topic) in request.topic_data.iter().enumerate() {
+        let mut partition_responses = Vec::with_capacity(topic.partition_data.len());
+        for (p, partition) in topic.partition_data.iter().enumerate() {
+            let outcome = if !matches!(acks, -1..=1) {
+                Err((ErrorCode::INVALID_REQUIRED_ACKS, None))
+            } else {
+                append(
+                    broker,
+                    &topic.name,
+                    partition.index,
+                    partition.records.clone(),
+                    frame,
+                )
+            };
+            let response = match outcome {
+                Ok((info, log)) => {
+                    if acks == -1 {
+                        awaiting.push(AwaitingDurability {
+                            topic: t,
+                            partition: p,
+                            log,
+                            end_offset: info.last_offset + 1,
+                        });
+                    }
+                    PartitionProduceResponse {
+                        index: partition.index,
+                        error_code: ErrorCode::NONE,
+                        base_offset: info.first_offset,
+                        log_append_time_ms: info.log_append_time,
+                        log_start_offset: info.log_start_offset,
+                        ..Default::default()
+                    }
+                }
+                Err((code, message)) => PartitionProduceResponse {
+                    index: partition.index,
+                    error_code: code,
+                    base_offset: -1,
+                    error_message: message,
+                    ..Default::default()
+                },
+            };
+            partition_responses.push(response);
+        }
+        responses.push(TopicProduceResponse {
+            name: topic.name.clone(),
+            partition_responses,
+        });
+    }
+    broker.appended.notify_waiters();
+    if acks == 0 {
+        return None;
+    }
+    let mut response = ProduceResponse {
+        responses,
+        ..Default::default()
+    };
+    if awaiting.is_empty() {
+        return Some(crate::response::ready(encode(
+            ApiKey::Produce,
+            version,
+            correlation_id,
+            &response,
+        )));
+    }
+    Some(Box::pin(async move {
+        let outcomes = tokio::task::spawn_blocking(move || {
+            awaiting
+                .into_iter()
+                .map(|a| (a.topic, a.partition, a.log.flush_to(a.end_offset)))
+                .collect::<Vec<_>>()
+        })
+        .await;
+        for (t, p, flushed) in outcomes.unwrap_or_default() {
+            if let Err(err) = flushed {
+                tracing::error!(%err, "fsync failed; failing acks=all produce");
+                let partition = &mut response.responses[t].partition_responses[p];
+                partition.error_code = ErrorCode::KAFKA_STORAGE_ERROR;
+                partition.base_offset = -1;
+            }
+        }
+        Some::<EncodedResponse>(encode(ApiKey::Produce, version, correlation_id, &response))
+    }))
+}
+
+type AppendOutcome = Result<(fjord_storage::LogAppendInfo, Arc<Log>), (ErrorCode, Option<String>)>;
+
+fn append(
+    broker: &Broker,
+    topic: &str,
+    partition: i32,
+    records: Option<FrameRange>,
+    frame: &mut [u8],
+) -> AppendOutcome {
+    if crate::metadata::INTERNAL_TOPICS.contains(&topic) {
+        return Err((
+            ErrorCode::INVALID_TOPIC_EXCEPTION,
+            Some(format!("Cannot append to internal topic {topic}")),
+        ));
+    }
+    let (log, leader_epoch) = broker
+        .leader_log(topic, partition)
+        .map_err(|code| (code, None))?;
+    let Some(range) = records.filter(|r| r.end <= frame.len()) else {
+        return Err((
+            ErrorCode::INVALID_RECORD,
+            Some("Produce request has no records".into()),
+        ));
+    };
+    let records = &mut frame[range];
+    // Since produce v3 a partition carries exactly one batch (as Kafka's validator requires).
+    let batches = BatchIter::new(records).take(2).count();
+    if batches != 1 {
+        return Err((ErrorCode::INVALID_RECORD, Some("Produce requests with version 3 are only allowed to contain exactly one record batch".into())));
+    }
+    match log.append_as_leader(records, leader_epoch, AppendOrigin::Client) {
+        Ok(info) => Ok((info, log)),
+        Err(err) => {
+            tracing::debug!(topic, partition, %err, "produce refused");
+            Err((storage_error_code(&err), Some(err.to_string())))
+        }
+    }
+}

@@ -1,0 +1,192 @@
+"""A single-node Fjord broker driven by unmodified Kafka clients."""
+
+import subprocess
+import time
+import uuid
+
+import pytest
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
+
+
+def topic_name(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def create_topic(bootstrap, name, partitions=1, config=None):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1, config=config or {})])
+    futures[name].result(timeout=15)
+    return admin
+
+
+def produce(bootstrap, topic, messages, **config):
+    """Produces (key, value[, partition]) tuples; returns the delivery reports."""
+    reports = []
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, **config})
+    for message in messages:
+        key, value = message[0], message[1]
+        kwargs = {"partition": message[2]} if len(message) > 2 else {}
+        producer.produce(topic, key=key, value=value, on_delivery=lambda err, msg: reports.append((err, msg)), **kwargs)
+    assert producer.flush(30) == 0
+    return reports
+
+
+def consume_all(bootstrap, topic, partitions, expected, timeout=30, **config):
+    """Reads `expected` messages from the start of every partition, without a group."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False, **config})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    messages = []
+    deadline = time.time() + timeout
+    while len(messages) < expected and time.time() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is None:
+            continue
+        if msg.error():
+            raise KafkaException(msg.error())
+        messages.append(msg)
+    consumer.close()
+    return messages
+
+
+def test_kcat_lists_metadata_and_auto_creates(fjord):
+    name = topic_name("kcat")
+    out = subprocess.run(["kcat", "-b", fjord.bootstrap, "-L", "-t", name], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "1 brokers:" in out.stdout
+    assert f'topic "{name}" with 1 partitions' in out.stdout
+
+
+def test_kcat_produces_and_consumes(fjord):
+    name = topic_name("kcat-pc")
+    lines = "\n".join(f"k{i}:v{i}" for i in range(20)) + "\n"
+    out = subprocess.run(["kcat", "-b", fjord.bootstrap, "-P", "-t", name, "-K:"], input=lines, text=True, capture_output=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    out = subprocess.run(
+        ["kcat", "-b", fjord.bootstrap, "-C", "-t", name, "-o", "beginning", "-e", "-f", "%k=%s\\n"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [f"k{i}=v{i}" for i in range(20)]
+
+
+def test_same_key_same_partition_and_order_kept(fjord):
+    name = topic_name("keys")
+    create_topic(fjord.bootstrap, name, partitions=3)
+    messages = [(f"user-{i % 5}".encode(), f"event-{i}".encode()) for i in range(200)]
+    reports = produce(fjord.bootstrap, name, messages, acks="all")
+    assert all(err is None for err, _ in reports)
+    partition_of = {}
+    for _, msg in reports:
+        assert partition_of.setdefault(msg.key(), msg.partition()) == msg.partition()
+    consumed = consume_all(fjord.bootstrap, name, 3, len(messages))
+    assert len(consumed) == len(messages)
+    for key in {k for k, _ in messages}:
+        sent = [v for k, v in messages if k == key]
+        got = [m.value() for m in consumed if m.key() == key]
+        assert got == sent
+    # Offsets in each partition are dense from 0.
+    for p in range(3):
+        offsets = [m.offset() for m in consumed if m.partition() == p]
+        assert offsets == list(range(len(offsets)))
+
+
+def test_messages_without_keys_spread_and_come_back(fjord):
+    name = topic_name("nokeys")
+    create_topic(fjord.bootstrap, name, partitions=2)
+    messages = [(None, f"v{i}".encode(), i % 2) for i in range(50)]
+    produce(fjord.bootstrap, name, messages)
+    consumed = consume_all(fjord.bootstrap, name, 2, 50)
+    assert sorted(m.value() for m in consumed) == sorted(v for _, v, _ in messages)
+    assert {m.partition() for m in consumed} == {0, 1}
+
+
+@pytest.mark.parametrize("codec", ["gzip", "snappy", "lz4", "zstd"])
+def test_compressed_batches_round_trip(fjord, codec):
+    name = topic_name(codec)
+    create_topic(fjord.bootstrap, name)
+    messages = [(f"k{i}".encode(), (f"value-{i}-" * 20).encode()) for i in range(300)]
+    produce(fjord.bootstrap, name, messages, **{"compression.type": codec, "linger.ms": 50})
+    consumed = consume_all(fjord.bootstrap, name, 1, 300)
+    assert [(m.key(), m.value()) for m in consumed] == messages
+
+
+@pytest.mark.parametrize("acks", ["0", "1", "all"])
+def test_acks_levels(fjord, acks):
+    name = topic_name(f"acks{acks}")
+    create_topic(fjord.bootstrap, name)
+    messages = [(None, f"m{i}".encode()) for i in range(100)]
+    reports = produce(fjord.bootstrap, name, messages, acks=acks)
+    assert all(err is None for err, _ in reports)
+    if acks != "0":
+        assert [msg.offset() for _, msg in reports] == list(range(100))
+    consumed = consume_all(fjord.bootstrap, name, 1, 100)
+    assert [m.value() for m in consumed] == [v for _, v in messages]
+
+
+def test_list_offsets_by_timestamp(fjord):
+    name = topic_name("times")
+    create_topic(fjord.bootstrap, name)
+    producer = Producer({"bootstrap.servers": fjord.bootstrap})
+    for i in range(10):
+        producer.produce(name, value=f"v{i}".encode(), timestamp=1_700_000_000_000 + i * 1000)
+    producer.flush(10)
+    consumer = Consumer({"bootstrap.servers": fjord.bootstrap, "group.id": "x"})
+    found = consumer.offsets_for_times([TopicPartition(name, 0, 1_700_000_004_500)], timeout=10)
+    assert found[0].offset == 5
+    found = consumer.offsets_for_times([TopicPartition(name, 0, 1_800_000_000_000)], timeout=10)
+    assert found[0].offset == -1
+    low, high = consumer.get_watermark_offsets(TopicPartition(name, 0), timeout=10)
+    assert (low, high) == (0, 10)
+    consumer.close()
+
+
+def test_admin_create_describe_partitions_delete(fjord):
+    name = topic_name("admin")
+    admin = create_topic(fjord.bootstrap, name, partitions=2, config={"cleanup.policy": "compact"})
+    meta = admin.list_topics(name, timeout=10)
+    assert len(meta.topics[name].partitions) == 2
+    # Creating it again fails as Kafka does.
+    again = admin.create_topics([NewTopic(name, 1, 1)])[name]
+    with pytest.raises(KafkaException) as err:
+        again.result(timeout=10)
+    assert err.value.args[0].name() == "TOPIC_ALREADY_EXISTS"
+    too_many = admin.create_topics([NewTopic(topic_name("rf"), 1, 2)])
+    with pytest.raises(KafkaException) as err:
+        list(too_many.values())[0].result(timeout=10)
+    assert "Replication factor: 2 larger than available brokers: 1." in str(err.value)
+    admin.create_partitions([NewPartitions(name, 4)])[name].result(timeout=10)
+    assert len(admin.list_topics(name, timeout=10).topics[name].partitions) == 4
+    admin.delete_topics([name])[name].result(timeout=10)
+    assert name not in admin.list_topics(timeout=10).topics
+
+
+def test_kafka_python_produces_and_consumes(fjord):
+    from kafka import KafkaConsumer, KafkaProducer
+    from kafka import TopicPartition as KTopicPartition
+
+    name = topic_name("kpy")
+    create_topic(fjord.bootstrap, name)
+    producer = KafkaProducer(bootstrap_servers=fjord.bootstrap, acks="all", enable_idempotence=False)
+    for i in range(30):
+        producer.send(name, key=b"k", value=f"v{i}".encode())
+    producer.flush(10)
+    producer.close()
+    consumer = KafkaConsumer(bootstrap_servers=fjord.bootstrap, enable_auto_commit=False, consumer_timeout_ms=5000)
+    consumer.assign([KTopicPartition(name, 0)])
+    consumer.seek_to_beginning()
+    values = [m.value for m in consumer]
+    consumer.close()
+    assert values == [f"v{i}".encode() for i in range(30)]
+
+
+def test_records_survive_a_restart(fresh_fjord):
+    server = fresh_fjord().start()
+    name = topic_name("restart")
+    create_topic(server.bootstrap, name, partitions=2)
+    messages = [(f"k{i}".encode(), f"v{i}".encode()) for i in range(100)]
+    produce(server.bootstrap, name, messages, acks="all")
+    assert server.stop() == 0
+    server.start()
+    consumed = consume_all(server.bootstrap, name, 2, 100)
+    assert sorted(m.value() for m in consumed) == sorted(v for _, v in messages)
