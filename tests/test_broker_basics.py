@@ -167,7 +167,7 @@ def test_kafka_python_produces_and_consumes(fjord):
 
     name = topic_name("kpy")
     create_topic(fjord.bootstrap, name)
-    producer = KafkaProducer(bootstrap_servers=fjord.bootstrap, acks="all", enable_idempotence=False)
+    producer = KafkaProducer(bootstrap_servers=fjord.bootstrap, acks="all")
     for i in range(30):
         producer.send(name, key=b"k", value=f"v{i}".encode())
     producer.flush(10)
@@ -190,3 +190,15 @@ def test_records_survive_a_restart(fresh_fjord):
     server.start()
     consumed = consume_all(server.bootstrap, name, 2, 100)
     assert sorted(m.value() for m in consumed) == sorted(v for _, v in messages)
+
+
+def test_idempotent_producer_writes_each_record_once(fjord):
+    name = topic_name("idem")
+    create_topic(fjord.bootstrap, name, partitions=3)
+    messages = [(f"k{i % 7}".encode(), f"v{i}".encode()) for i in range(2000)]
+    reports = produce(fjord.bootstrap, name, messages, **{"enable.idempotence": True, "acks": "all", "linger.ms": 2})
+    assert all(err is None for err, _ in reports)
+    consumed = consume_all(fjord.bootstrap, name, 3, len(messages))
+    assert sorted(m.value() for m in consumed) == sorted(v for _, v in messages)
+    for key in {k for k, _ in messages}:
+        assert [m.value() for m in consumed if m.key() == key] == [v for k, v in messages if k == key]

@@ -120,6 +120,16 @@ pub async fn dispatch(
                 broker, &request, version,
             ))
         }
+        ApiKey::InitProducerId => {
+            let request =
+                fjord_protocol::messages::init_producer_id::InitProducerIdRequest::decode(
+                    &mut reader,
+                    version,
+                )?;
+            respond(&handlers::init_producer_id::handle(
+                broker, &request, version,
+            ))
+        }
         _ => return Err(DispatchError::UnknownApi(key)),
     }))
 }

@@ -1,6 +1,7 @@
 //! Storage errors as Kafka error codes: the one place that decides.
 
 use fjord_protocol::{BatchError, ErrorCode};
+use fjord_storage::producer_state::ProducerStateError;
 use fjord_storage::StorageError;
 
 pub fn storage_error_code(err: &StorageError) -> ErrorCode {
@@ -15,6 +16,12 @@ pub fn storage_error_code(err: &StorageError) -> ErrorCode {
         StorageError::OffsetOutOfRange { .. } => ErrorCode::OFFSET_OUT_OF_RANGE,
         StorageError::Records(_) => ErrorCode::CORRUPT_MESSAGE,
         StorageError::LogClosed(_) => ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        StorageError::Producer(ProducerStateError::InvalidProducerEpoch { .. }) => {
+            ErrorCode::INVALID_PRODUCER_EPOCH
+        }
+        StorageError::Producer(ProducerStateError::OutOfOrderSequence { .. }) => {
+            ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER
+        }
     }
 }
 
@@ -63,6 +70,23 @@ mod tests {
             (
                 StorageError::LogClosed("t-0".into()),
                 ErrorCode::NOT_LEADER_OR_FOLLOWER,
+            ),
+            (
+                StorageError::Producer(ProducerStateError::InvalidProducerEpoch {
+                    producer_id: 1,
+                    epoch: 0,
+                    current: 1,
+                }),
+                ErrorCode::INVALID_PRODUCER_EPOCH,
+            ),
+            (
+                StorageError::Producer(ProducerStateError::OutOfOrderSequence {
+                    producer_id: 1,
+                    epoch: 0,
+                    found: 5,
+                    expected: 1,
+                }),
+                ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
             ),
         ];
         for (err, code) in cases {

@@ -31,6 +31,9 @@ pub enum StorageError {
     /// A record inside a batch could not be decoded (compaction, time look-ups, dump).
     #[error("invalid record: {0}")]
     Records(#[from] fjord_protocol::records::RecordError),
+    /// An idempotent producer's batch out of sequence or from a fenced epoch.
+    #[error("{0}")]
+    Producer(#[from] crate::producer_state::ProducerStateError),
     /// The log was closed or deleted while the caller held it.
     #[error("log {0} is closed")]
     LogClosed(String),

@@ -25,6 +25,10 @@ pub struct BatchPosition {
     pub last_offset: i64,
     pub max_timestamp: i64,
     pub partition_leader_epoch: i32,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+    pub is_control: bool,
 }
 
 impl BatchPosition {
@@ -141,6 +145,10 @@ impl FileRecords {
             last_offset: view.last_offset(),
             max_timestamp: view.max_timestamp(),
             partition_leader_epoch: view.partition_leader_epoch(),
+            producer_id: view.producer_id(),
+            producer_epoch: view.producer_epoch(),
+            base_sequence: view.base_sequence(),
+            is_control: view.is_control(),
         }))
     }
 

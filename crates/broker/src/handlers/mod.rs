@@ -8,6 +8,7 @@ pub mod delete_topics;
 pub mod describe_cluster;
 pub mod fetch;
 pub mod fetch_session;
+pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
@@ -35,6 +36,7 @@ pub const SUPPORTED: &[(ApiKey, RangeInclusive<i16>)] = &[
         ApiKey::DescribeCluster,
         messages::describe_cluster::VERSIONS,
     ),
+    (ApiKey::InitProducerId, messages::init_producer_id::VERSIONS),
 ];
 
 pub fn supported_versions(api: ApiKey) -> Option<&'static RangeInclusive<i16>> {

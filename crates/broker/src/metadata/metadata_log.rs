@@ -20,6 +20,10 @@ pub enum MetadataRecord {
     RemoveTopic {
         name: String,
     },
+    /// Producer ids below `block_end` have been handed out (Kafka's ProducerIdsRecord).
+    ProducerIds {
+        block_end: i64,
+    },
 }
 
 impl MetadataRecord {
@@ -27,6 +31,7 @@ impl MetadataRecord {
         match self {
             Self::Topic(topic) => &topic.name,
             Self::RemoveTopic { name } => name,
+            Self::ProducerIds { .. } => "producer-ids",
         }
     }
 }

@@ -44,6 +44,8 @@ impl MetadataError {
 /// through the metadata log first, then into the image. Thread-safe.
 pub struct ClusterMetadata {
     node_id: i32,
+    /// The next producer id to hand out and the end of the block reserved in the log.
+    producer_ids: Mutex<(i64, i64)>,
     image: RwLock<Arc<MetadataImage>>,
     log: Mutex<MetadataLog>,
 }
@@ -58,14 +60,19 @@ impl ClusterMetadata {
     ) -> Result<Self, MetadataError> {
         let log = MetadataLog::open(log_manager)?;
         let mut image = MetadataImage::new(cluster_id, node_id, brokers);
-        for topic in log.replay()? {
-            match topic {
+        let mut producer_block_end = 0;
+        for record in log.replay()? {
+            match record {
                 metadata_log::MetadataRecord::Topic(topic) => image.put_topic(topic),
                 metadata_log::MetadataRecord::RemoveTopic { name } => image.remove_topic(&name),
+                metadata_log::MetadataRecord::ProducerIds { block_end } => {
+                    producer_block_end = producer_block_end.max(block_end)
+                }
             }
         }
         Ok(Self {
             node_id,
+            producer_ids: Mutex::new((producer_block_end, producer_block_end)),
             image: RwLock::new(Arc::new(image)),
             log: Mutex::new(log),
         })
@@ -193,6 +200,23 @@ impl ClusterMetadata {
         log.append(&metadata_log::MetadataRecord::Topic(updated.clone()))?;
         self.update(|image| image.put_topic(updated.clone()));
         Ok(Arc::new(updated))
+    }
+
+    /// A producer id never handed out before, also across restarts: ids are reserved
+    /// in blocks recorded in the metadata log, as Kafka's controller does.
+    pub fn allocate_producer_id(&self) -> Result<i64, MetadataError> {
+        const BLOCK: i64 = 1000;
+        let mut ids = self.producer_ids.lock();
+        if ids.0 >= ids.1 {
+            let block_end = ids.1 + BLOCK;
+            self.log
+                .lock()
+                .append(&metadata_log::MetadataRecord::ProducerIds { block_end })?;
+            ids.1 = block_end;
+        }
+        let id = ids.0;
+        ids.0 += 1;
+        Ok(id)
     }
 
     fn update(&self, change: impl FnOnce(&mut MetadataImage)) {

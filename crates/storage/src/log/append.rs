@@ -8,6 +8,7 @@ use fjord_protocol::{RecordBatch, RecordBatchMut};
 use super::Log;
 use crate::config::TimestampType;
 use crate::error::{Result, StorageError};
+use crate::producer_state::{ProducerStateManager, SequenceCheck};
 use crate::segment::{now_ms, LogSegment};
 
 /// Who is appending; decides which checks apply, as Kafka's `AppendOrigin` does.
@@ -60,6 +61,11 @@ impl Log {
 
         let guard = self.append_lock.lock();
         self.ensure_open()?;
+        if origin == AppendOrigin::Client {
+            if let Some(duplicate) = self.check_producer_sequences(records, &spans)? {
+                return Ok(duplicate);
+            }
+        }
         let first_offset = self.log_end_offset();
         let mut next_offset = first_offset;
         for span in &spans {
@@ -145,6 +151,12 @@ impl Log {
         self.log_end_offset
             .store(last_offset + 1, Ordering::Release);
         {
+            let mut producers = self.producers.lock();
+            for span in spans {
+                producers.update(&RecordBatch::parse_prefix(&records[span.start..])?);
+            }
+        }
+        {
             let mut epochs = self.epochs.lock();
             for (epoch, start) in new_epochs {
                 epochs.assign(epoch, start)?;
@@ -160,6 +172,40 @@ impl Log {
             record_count,
             valid_bytes: records.len(),
         })
+    }
+
+    /// Checks every idempotent batch against the producer state. A request that is a
+    /// retry of one already appended gets the original offsets back instead of an append.
+    fn check_producer_sequences(
+        &self,
+        records: &[u8],
+        spans: &[BatchSpan],
+    ) -> Result<Option<LogAppendInfo>> {
+        let producers = self.producers.lock();
+        for span in spans {
+            let batch = RecordBatch::parse_prefix(&records[span.start..])?;
+            if !ProducerStateManager::tracks(&batch) {
+                continue;
+            }
+            if let SequenceCheck::Duplicate(original) = producers.check(&batch)? {
+                if spans.len() == 1 {
+                    return Ok(Some(LogAppendInfo {
+                        first_offset: original.first_offset,
+                        last_offset: original.last_offset,
+                        max_timestamp: original.max_timestamp,
+                        offset_of_max_timestamp: original.last_offset,
+                        log_append_time: -1,
+                        log_start_offset: self.log_start_offset(),
+                        record_count: 0,
+                        valid_bytes: 0,
+                    }));
+                }
+                return Err(StorageError::InvalidRecord(
+                    "a duplicate batch among others in one append".into(),
+                ));
+            }
+        }
+        Ok(None)
     }
 
     fn flush_if_over_message_limit(&self, appended: i64) -> Result<()> {

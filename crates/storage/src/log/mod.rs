@@ -24,6 +24,7 @@ use crate::config::LogConfig;
 use crate::error::{Result, StorageError};
 use crate::leader_epoch::LeaderEpochCache;
 use crate::loader::{LoadParams, LogLoader};
+use crate::producer_state::ProducerStateManager;
 use crate::segment::LogSegment;
 use crate::topic_partition::TopicPartition;
 
@@ -53,6 +54,8 @@ pub struct Log {
     /// The lowest offset truncated to since the cleaner last asked: compaction progress
     /// above it no longer describes the data.
     lowest_truncation: Mutex<Option<i64>>,
+    /// Idempotent producers' epochs and recent sequences; changed under the append lock.
+    producers: Mutex<ProducerStateManager>,
     closed: AtomicBool,
 }
 
@@ -69,7 +72,7 @@ impl Log {
         let mut epochs = LeaderEpochCache::load(dir);
         epochs.truncate_from_end(loaded.log_end_offset)?;
         epochs.truncate_from_start(loaded.log_start_offset)?;
-        Ok(Self {
+        let log = Self {
             topic_partition,
             dir: RwLock::new(dir.to_path_buf()),
             config: RwLock::new(Arc::new(config)),
@@ -82,8 +85,11 @@ impl Log {
             pending_deletes: Mutex::new(Vec::new()),
             dir_needs_sync: AtomicBool::new(true),
             lowest_truncation: Mutex::new(None),
+            producers: Mutex::new(ProducerStateManager::default()),
             closed: AtomicBool::new(false),
-        })
+        };
+        log.rebuild_producer_state()?;
+        Ok(log)
     }
 
     pub fn topic_partition(&self) -> &TopicPartition {
@@ -141,6 +147,31 @@ impl Log {
         self.epochs
             .lock()
             .end_offset_for(epoch, self.log_end_offset())
+    }
+
+    /// Rebuilds the producer state from the batch headers of the whole log.
+    pub(crate) fn rebuild_producer_state(&self) -> Result<()> {
+        let mut producers = ProducerStateManager::default();
+        for segment in self.segments() {
+            let file = segment.file_records();
+            let mut position = 0;
+            while let Some(batch) = file.batch_at(position)? {
+                if batch.producer_id >= 0 && !batch.is_control {
+                    let delta = (batch.last_offset - batch.base_offset) as i32;
+                    producers.record(
+                        batch.producer_id,
+                        batch.producer_epoch,
+                        batch.base_sequence,
+                        delta,
+                        batch.base_offset,
+                        batch.max_timestamp,
+                    );
+                }
+                position = batch.end();
+            }
+        }
+        *self.producers.lock() = producers;
+        Ok(())
     }
 
     /// The lowest offset the log was truncated to since the last call, if any.

@@ -103,6 +103,7 @@ impl Log {
         let previous = self.log_start_offset.fetch_max(new_start, Ordering::AcqRel);
         if new_start > previous {
             self.epochs.lock().truncate_from_start(new_start)?;
+            self.producers.lock().truncate_head(new_start);
         }
         Ok(())
     }
@@ -184,7 +185,7 @@ impl Log {
         self.log_end_offset.store(new_end, Ordering::Release);
         self.epochs.lock().truncate_from_end(new_end)?;
         self.clamp_recovery_point(new_end);
-        Ok(())
+        self.rebuild_producer_state()
     }
 
     /// Empties the log and starts it again at `offset`. The append lock is held.
@@ -210,6 +211,7 @@ impl Log {
         epochs.truncate_from_start(offset)?;
         drop(epochs);
         self.clamp_recovery_point(offset);
+        self.producers.lock().clear();
         Ok(())
     }
 }

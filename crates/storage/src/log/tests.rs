@@ -494,3 +494,61 @@ proptest! {
         prop_assert_eq!(BatchRecords::decode(&view).unwrap().iter().count(), 1);
     }
 }
+
+fn idempotent_batch(producer_id: i64, epoch: i16, sequence: i32, count: usize) -> Vec<u8> {
+    let mut builder = RecordBatchBuilder::new(CompressionType::None, 0, 0).with_producer(
+        producer_id,
+        epoch,
+        sequence,
+    );
+    for i in 0..count {
+        builder.append(i as i32, 0, None, Some(b"v"), &[]);
+    }
+    builder.build().unwrap()
+}
+
+#[test]
+fn test_log_idempotent_retries_get_original_offsets_and_gaps_are_refused_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), config(1 << 20), LoadParams::new_log());
+    append(&log, 2, 0);
+    let first = log
+        .append_as_leader(&mut idempotent_batch(42, 0, 0, 3), 0, AppendOrigin::Client)
+        .unwrap();
+    assert_eq!((first.first_offset, first.last_offset), (2, 4));
+    let retry = log
+        .append_as_leader(&mut idempotent_batch(42, 0, 0, 3), 0, AppendOrigin::Client)
+        .unwrap();
+    assert_eq!((retry.first_offset, retry.last_offset), (2, 4));
+    assert_eq!(log.log_end_offset(), 5, "a retry is not appended twice");
+    log.close().unwrap();
+
+    let log = open(dir.path(), config(1 << 20), LoadParams::new_log());
+    let gap = log.append_as_leader(&mut idempotent_batch(42, 0, 5, 1), 0, AppendOrigin::Client);
+    assert!(matches!(
+        gap,
+        Err(StorageError::Producer(
+            crate::producer_state::ProducerStateError::OutOfOrderSequence { expected: 3, .. }
+        ))
+    ));
+    let retry = log
+        .append_as_leader(&mut idempotent_batch(42, 0, 0, 3), 0, AppendOrigin::Client)
+        .unwrap();
+    assert_eq!(retry.first_offset, 2);
+    assert_eq!(
+        log.append_as_leader(&mut idempotent_batch(42, 0, 3, 1), 0, AppendOrigin::Client)
+            .unwrap()
+            .first_offset,
+        5
+    );
+    let fenced = log
+        .append_as_leader(&mut idempotent_batch(42, 1, 0, 1), 0, AppendOrigin::Client)
+        .unwrap();
+    assert_eq!(fenced.first_offset, 6);
+    assert!(matches!(
+        log.append_as_leader(&mut idempotent_batch(42, 0, 4, 1), 0, AppendOrigin::Client),
+        Err(StorageError::Producer(
+            crate::producer_state::ProducerStateError::InvalidProducerEpoch { .. }
+        ))
+    ));
+}
