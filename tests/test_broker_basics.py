@@ -49,6 +49,26 @@ def consume_all(bootstrap, topic, partitions, expected, timeout=30, **config):
     return messages
 
 
+def consume_to_end(bootstrap, topic, partitions, timeout=60):
+    """Reads every partition from its start to its high watermark, without a group."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False})
+    ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(partitions)}
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    messages, positions = [], {p: 0 for p in range(partitions)}
+    deadline = time.time() + timeout
+    while any(positions[p] < ends[p] for p in ends) and time.time() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is None:
+            continue
+        if msg.error():
+            raise KafkaException(msg.error())
+        messages.append(msg)
+        positions[msg.partition()] = msg.offset() + 1
+    consumer.close()
+    assert all(positions[p] >= ends[p] for p in ends), f"read {positions}, expected {ends}"
+    return messages
+
+
 def test_kcat_lists_metadata_and_auto_creates(fjord):
     name = topic_name("kcat")
     out = subprocess.run(["kcat", "-b", fjord.bootstrap, "-L", "-t", name], capture_output=True, text=True, timeout=30)
