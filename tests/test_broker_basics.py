@@ -222,3 +222,57 @@ def test_idempotent_producer_writes_each_record_once(fjord):
     assert sorted(m.value() for m in consumed) == sorted(v for _, v in messages)
     for key in {k for k, _ in messages}:
         assert [m.value() for m in consumed if m.key() == key] == [v for k, v in messages if k == key]
+
+
+def test_topic_compression_type_recompresses_batches(fjord):
+    from conftest import FJORD
+
+    name = topic_name("zstd-topic")
+    create_topic(fjord.bootstrap, name, config={"compression.type": "zstd"})
+    messages = [(f"k{i}".encode(), (f"payload-{i}-" * 10).encode()) for i in range(200)]
+    produce(fjord.bootstrap, name, messages, **{"compression.type": "none", "linger.ms": 20})
+    consumed = consume_all(fjord.bootstrap, name, 1, 200)
+    assert [(m.key(), m.value()) for m in consumed] == messages
+    segment = fjord.data_dir / f"{name}-0" / "00000000000000000000.log"
+    dump = subprocess.run([str(FJORD), "dump-log", "--files", str(segment)], capture_output=True, text=True, timeout=30)
+    assert dump.returncode == 0, dump.stderr
+    codecs = {line.split("compresscodec: ")[1].split()[0] for line in dump.stdout.splitlines() if "compresscodec:" in line}
+    assert codecs == {"zstd"}
+
+
+def test_admin_configs_and_delete_records(fjord):
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry
+
+    name = topic_name("configs")
+    admin = create_topic(fjord.bootstrap, name, config={"retention.ms": "3600000"})
+    resource = ConfigResource(ConfigResource.Type.TOPIC, name)
+    configs = admin.describe_configs([resource])[resource].result(timeout=10)
+    assert configs["retention.ms"].value == "3600000"
+    assert configs["retention.ms"].source == 1  # DYNAMIC_TOPIC_CONFIG
+    assert configs["cleanup.policy"].value == "delete"
+    assert configs["cleanup.policy"].is_default
+
+    change = ConfigResource(ConfigResource.Type.TOPIC, name, incremental_configs=[
+        ConfigEntry("cleanup.policy", "compact", incremental_operation=AlterConfigOpType.SET),
+        ConfigEntry("retention.ms", None, incremental_operation=AlterConfigOpType.DELETE),
+    ])
+    admin.incremental_alter_configs([change])[change].result(timeout=10)
+    configs = admin.describe_configs([resource])[resource].result(timeout=10)
+    assert configs["cleanup.policy"].value == "compact"
+    assert configs["retention.ms"].is_default
+
+    bad = ConfigResource(ConfigResource.Type.TOPIC, name, incremental_configs=[
+        ConfigEntry("retention.ms", "soon", incremental_operation=AlterConfigOpType.SET),
+    ])
+    with pytest.raises(KafkaException) as err:
+        admin.incremental_alter_configs([bad])[bad].result(timeout=10)
+    assert err.value.args[0].name() == "INVALID_CONFIG"
+
+    other = topic_name("records")
+    create_topic(fjord.bootstrap, other)
+    produce(fjord.bootstrap, other, [(None, f"v{i}".encode()) for i in range(10)])
+    deleted = admin.delete_records([TopicPartition(other, 0, 4)])
+    assert deleted[TopicPartition(other, 0, 4)].result(timeout=10).low_watermark == 4
+    consumer = Consumer({"bootstrap.servers": fjord.bootstrap, "group.id": "x"})
+    assert consumer.get_watermark_offsets(TopicPartition(other, 0), timeout=10) == (4, 10)
+    consumer.close()

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use fjord_config::ServerConfig;
+use fjord_config::topic::BrokerCompressionType;
+use fjord_config::{ServerConfig, TopicConfig};
+use fjord_protocol::CompressionType;
 use fjord_storage::{Log, LogConfig, LogManager, TopicPartition};
 
 use crate::metadata::{BrokerEndpoint, ClusterMetadata, MetadataError, TopicMetadata};
@@ -13,6 +15,8 @@ pub struct Broker {
     pub metadata: ClusterMetadata,
     /// Signalled after every append, to wake fetches waiting for data.
     pub appended: tokio::sync::Notify,
+    /// Topics whose `compression.type` names a codec, and that codec.
+    target_codecs: parking_lot::RwLock<std::collections::HashMap<String, CompressionType>>,
     /// KIP-227 incremental fetch sessions.
     pub fetch_sessions: crate::handlers::fetch_session::FetchSessionCache,
 }
@@ -33,6 +37,7 @@ impl Broker {
             logs,
             metadata,
             appended: tokio::sync::Notify::new(),
+            target_codecs: Default::default(),
             fetch_sessions: Default::default(),
         });
         for topic in broker.metadata.image().topics() {
@@ -43,18 +48,43 @@ impl Broker {
 
     /// The storage settings of `topic`: the broker defaults with the topic's overrides.
     pub fn log_config(&self, topic: &TopicMetadata) -> LogConfig {
+        self.topic_config(topic).log
+    }
+
+    /// The effective configuration of `topic`: the broker defaults with its overrides.
+    pub fn topic_config(&self, topic: &TopicMetadata) -> TopicConfig {
         match self.config.topic_config().with_overrides(&topic.configs) {
-            Ok(config) => config.log,
+            Ok(config) => config,
             Err(err) => {
                 tracing::warn!(topic = %topic.name, %err, "ignoring invalid stored topic config");
-                self.config.log_config()
+                self.config.topic_config()
             }
         }
     }
 
+    /// The codec produced batches of `topic` are stored with, when its
+    /// `compression.type` names one (`None`: as the producer sent them). Resolved when
+    /// the topic's config changes, not per request.
+    pub fn target_compression(&self, topic: &str) -> Option<CompressionType> {
+        self.target_codecs.read().get(topic).copied()
+    }
+
     /// Creates (or reconfigures) the logs of the partitions of `topic` this node hosts.
     pub fn ensure_logs(&self, topic: &TopicMetadata) -> Result<(), MetadataError> {
-        let config = self.log_config(topic);
+        let topic_config = self.topic_config(topic);
+        let codec = match topic_config.compression_type {
+            BrokerCompressionType::Producer => None,
+            BrokerCompressionType::Uncompressed => Some(CompressionType::None),
+            BrokerCompressionType::Gzip => Some(CompressionType::Gzip),
+            BrokerCompressionType::Snappy => Some(CompressionType::Snappy),
+            BrokerCompressionType::Lz4 => Some(CompressionType::Lz4),
+            BrokerCompressionType::Zstd => Some(CompressionType::Zstd),
+        };
+        match codec {
+            Some(codec) => self.target_codecs.write().insert(topic.name.clone(), codec),
+            None => self.target_codecs.write().remove(&topic.name),
+        };
+        let config = topic_config.log;
         for partition in &topic.partitions {
             if !partition.replicas.contains(&self.config.node_id) {
                 continue;

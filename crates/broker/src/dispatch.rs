@@ -130,6 +130,52 @@ pub async fn dispatch(
                 broker, &request, version,
             ))
         }
+        ApiKey::DescribeConfigs => {
+            let request =
+                fjord_protocol::messages::describe_configs::DescribeConfigsRequest::decode(
+                    &mut reader,
+                    version,
+                )?;
+            respond(&handlers::describe_configs::handle(
+                broker, &request, version,
+            ))
+        }
+        ApiKey::AlterConfigs => {
+            let request = fjord_protocol::messages::alter_configs::AlterConfigsRequest::decode(
+                &mut reader,
+                version,
+            )?;
+            respond(&handlers::alter_configs::handle(broker, &request, version))
+        }
+        ApiKey::IncrementalAlterConfigs => {
+            let request = fjord_protocol::messages::incremental_alter_configs::IncrementalAlterConfigsRequest::decode(&mut reader, version)?;
+            respond(&handlers::incremental_alter_configs::handle(
+                broker, &request, version,
+            ))
+        }
+        ApiKey::DeleteRecords => {
+            let request = fjord_protocol::messages::delete_records::DeleteRecordsRequest::decode(
+                &mut reader,
+                version,
+            )?;
+            respond(&handlers::delete_records::handle(broker, &request, version))
+        }
+        ApiKey::OffsetForLeaderEpoch => {
+            let request = fjord_protocol::messages::offset_for_leader_epoch::OffsetForLeaderEpochRequest::decode(&mut reader, version)?;
+            respond(&handlers::offset_for_leader_epoch::handle(
+                broker, &request, version,
+            ))
+        }
+        ApiKey::DescribeLogDirs => {
+            let request =
+                fjord_protocol::messages::describe_log_dirs::DescribeLogDirsRequest::decode(
+                    &mut reader,
+                    version,
+                )?;
+            respond(&handlers::describe_log_dirs::handle(
+                broker, &request, version,
+            ))
+        }
         _ => return Err(DispatchError::UnknownApi(key)),
     }))
 }

@@ -515,6 +515,12 @@ impl RecordBatchBuilder {
 
     /// Sets `lastOffsetDelta` regardless of the records appended, as compaction does to
     /// keep a batch's offset range when it drops the batch's last records.
+    /// Changes the codec the payload is compressed with at [`RecordBatchBuilder::build`].
+    pub fn with_compression(mut self, compression: CompressionType) -> Self {
+        self.compression = compression;
+        self
+    }
+
     pub fn set_last_offset_delta(&mut self, last_offset_delta: i32) {
         self.last_offset_delta_override = Some(last_offset_delta);
     }
@@ -676,6 +682,17 @@ fn write_nullable(len: i32, bytes: Option<&[u8]>, out: &mut Vec<u8>) {
     if let Some(bytes) = bytes {
         out.extend_from_slice(bytes);
     }
+}
+
+/// `batch` with its records compressed with `codec` instead (a topic whose
+/// `compression.type` names a codec): same header fields, same records, new payload.
+pub fn recompress(batch: &RecordBatch<'_>, codec: CompressionType) -> Result<Vec<u8>, RecordError> {
+    let records = BatchRecords::decode(batch)?;
+    let mut builder = RecordBatchBuilder::from_batch_header(batch)?.with_compression(codec);
+    for record in records.iter() {
+        builder.append_raw(&record?);
+    }
+    builder.build()
 }
 
 /// A record's key and value, either of which may be null.
@@ -1154,5 +1171,58 @@ mod tests {
             }
             prop_assert!(consumed <= payload.len());
         }
+    }
+}
+
+#[cfg(test)]
+mod recompress_tests {
+    use super::*;
+
+    #[test]
+    fn test_recompress_keeps_records_and_header_fields() {
+        let mut builder =
+            RecordBatchBuilder::new(CompressionType::Gzip, 7, 1000).with_producer(3, 1, 10);
+        for i in 0..20 {
+            builder.append(
+                i,
+                1000 + i as i64,
+                Some(b"key"),
+                Some(format!("value-{i}").as_bytes()),
+                &[(b"h", Some(b"v"))],
+            );
+        }
+        let original = builder.build().unwrap();
+        let batch = RecordBatch::parse_exact(&original).unwrap();
+        let converted = recompress(&batch, CompressionType::Zstd).unwrap();
+        let view = RecordBatch::parse_exact(&converted).unwrap();
+        view.validate().unwrap();
+        assert_eq!(view.compression(), Some(CompressionType::Zstd));
+        assert_eq!(
+            (
+                view.base_offset(),
+                view.last_offset_delta(),
+                view.records_count()
+            ),
+            (7, 19, 20)
+        );
+        assert_eq!(
+            (
+                view.producer_id(),
+                view.producer_epoch(),
+                view.base_sequence()
+            ),
+            (3, 1, 10)
+        );
+        let before: Vec<Vec<u8>> = BatchRecords::decode(&batch)
+            .unwrap()
+            .iter()
+            .map(|r| r.unwrap().raw.to_vec())
+            .collect();
+        let after: Vec<Vec<u8>> = BatchRecords::decode(&view)
+            .unwrap()
+            .iter()
+            .map(|r| r.unwrap().raw.to_vec())
+            .collect();
+        assert_eq!(before, after);
     }
 }

@@ -24,9 +24,17 @@ use crate::Broker;
 /// so that two concurrent IncrementalAlterConfigs cannot lose each other's keys.
 pub(crate) static CONFIG_CHANGES: Mutex<()> = Mutex::new(());
 
-pub fn handle(broker: &Broker, request: &AlterConfigsRequest, _version: i16) -> AlterConfigsResponse {
-    let repeated =
-        repeated_resources(request.resources.iter().map(|r| (r.resource_type, r.resource_name.as_str())));
+pub fn handle(
+    broker: &Broker,
+    request: &AlterConfigsRequest,
+    _version: i16,
+) -> AlterConfigsResponse {
+    let repeated = repeated_resources(
+        request
+            .resources
+            .iter()
+            .map(|r| (r.resource_type, r.resource_name.as_str())),
+    );
     let responses = request
         .resources
         .iter()
@@ -64,7 +72,12 @@ fn alter(
     validate_only: bool,
 ) -> Result<(), MetadataError> {
     check_unique_keys(resource.configs.iter().map(|c| c.name.as_str()))?;
-    check_no_null_values(resource.configs.iter().map(|c| (c.name.as_str(), c.value.is_some())))?;
+    check_no_null_values(
+        resource
+            .configs
+            .iter()
+            .map(|c| (c.name.as_str(), c.value.is_some())),
+    )?;
     let configs: Vec<(String, String)> = resource
         .configs
         .iter()
@@ -85,7 +98,9 @@ fn alter(
 
 /// The indexes of resources named more than once (same type and name): Kafka refuses
 /// every copy.
-pub(crate) fn repeated_resources<'a>(resources: impl Iterator<Item = (i8, &'a str)> + Clone) -> HashSet<usize> {
+pub(crate) fn repeated_resources<'a>(
+    resources: impl Iterator<Item = (i8, &'a str)> + Clone,
+) -> HashSet<usize> {
     let mut seen = HashSet::new();
     let twice: HashSet<(i8, &str)> = resources.clone().filter(|r| !seen.insert(*r)).collect();
     resources
@@ -96,20 +111,33 @@ pub(crate) fn repeated_resources<'a>(resources: impl Iterator<Item = (i8, &'a st
 }
 
 pub(crate) fn repeated_resource() -> MetadataError {
-    MetadataError::new(ErrorCode::INVALID_REQUEST, "Each resource must appear at most once.")
+    MetadataError::new(
+        ErrorCode::INVALID_REQUEST,
+        "Each resource must appear at most once.",
+    )
 }
 
-pub(crate) fn check_unique_keys<'a>(mut names: impl Iterator<Item = &'a str>) -> Result<(), MetadataError> {
+pub(crate) fn check_unique_keys<'a>(
+    mut names: impl Iterator<Item = &'a str>,
+) -> Result<(), MetadataError> {
     let mut seen = HashSet::new();
     if names.any(|name| !seen.insert(name)) {
-        return Err(MetadataError::new(ErrorCode::INVALID_REQUEST, "Error due to duplicate config keys"));
+        return Err(MetadataError::new(
+            ErrorCode::INVALID_REQUEST,
+            "Error due to duplicate config keys",
+        ));
     }
     Ok(())
 }
 
 /// `configs` are (name, whether a value is given) pairs of the keys that need a value.
-pub(crate) fn check_no_null_values<'a>(configs: impl Iterator<Item = (&'a str, bool)>) -> Result<(), MetadataError> {
-    let missing: Vec<&str> = configs.filter(|(_, has_value)| !has_value).map(|(name, _)| name).collect();
+pub(crate) fn check_no_null_values<'a>(
+    configs: impl Iterator<Item = (&'a str, bool)>,
+) -> Result<(), MetadataError> {
+    let missing: Vec<&str> = configs
+        .filter(|(_, has_value)| !has_value)
+        .map(|(name, _)| name)
+        .collect();
     if !missing.is_empty() {
         return Err(MetadataError::new(
             ErrorCode::INVALID_REQUEST,
@@ -120,7 +148,10 @@ pub(crate) fn check_no_null_values<'a>(configs: impl Iterator<Item = (&'a str, b
 }
 
 pub(crate) fn unknown_resource_type(resource_type: i8) -> MetadataError {
-    MetadataError::new(ErrorCode::INVALID_REQUEST, format!("Unknown resource type {resource_type}"))
+    MetadataError::new(
+        ErrorCode::INVALID_REQUEST,
+        format!("Unknown resource type {resource_type}"),
+    )
 }
 
 /// A broker resource names this node, or is empty for the cluster-wide default.
@@ -130,7 +161,10 @@ pub(crate) fn check_broker_name(broker: &Broker, name: &str) -> Result<(), Metad
     }
     let node_id = broker.config.node_id;
     let id: i32 = name.parse().map_err(|_| {
-        MetadataError::new(ErrorCode::INVALID_REQUEST, format!("Node id must be an integer, but it is: {name}"))
+        MetadataError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("Node id must be an integer, but it is: {name}"),
+        )
     })?;
     if id != node_id {
         return Err(MetadataError::new(
@@ -144,14 +178,19 @@ pub(crate) fn check_broker_name(broker: &Broker, name: &str) -> Result<(), Metad
 /// Fjord reads its broker configs at start only: setting any of them is refused with
 /// Kafka's answer for a key that is not dynamically updatable. Removing keys succeeds,
 /// as there are no dynamic values to remove.
-pub(crate) fn refuse_broker_changes<'a>(names: impl Iterator<Item = &'a str>) -> Result<(), MetadataError> {
+pub(crate) fn refuse_broker_changes<'a>(
+    names: impl Iterator<Item = &'a str>,
+) -> Result<(), MetadataError> {
     let names: Vec<&str> = names.collect();
     if names.is_empty() {
         return Ok(());
     }
     Err(MetadataError::new(
         ErrorCode::INVALID_REQUEST,
-        format!("Cannot update these configs dynamically: Set({})", names.join(", ")),
+        format!(
+            "Cannot update these configs dynamically: Set({})",
+            names.join(", ")
+        ),
     ))
 }
 
@@ -165,7 +204,10 @@ pub(crate) fn replace_topic_configs(
     validate_only: bool,
 ) -> Result<(), MetadataError> {
     if name.is_empty() {
-        return Err(MetadataError::new(ErrorCode::INVALID_REQUEST, "Default topic resources are not allowed."));
+        return Err(MetadataError::new(
+            ErrorCode::INVALID_REQUEST,
+            "Default topic resources are not allowed.",
+        ));
     }
     validate_topic_name(name)?;
     broker

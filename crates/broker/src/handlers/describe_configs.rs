@@ -140,7 +140,7 @@ fn error_result(resource: &DescribeConfigsResource, err: MetadataError) -> Descr
 }
 
 /// Kafka's name of a `ConfigResource.Type`, as its error messages spell it.
-pub(crate) fn resource_type_name(resource_type: i8) -> &'static str {
+fn resource_type_name(resource_type: i8) -> &'static str {
     match resource_type {
         TOPIC => "TOPIC",
         BROKER => "BROKER",
@@ -187,13 +187,12 @@ fn topic_entry(
             .iter()
             .find(|k| k.key.name == entry.name)
             .map_or(&[][..], |k| k.synonyms);
-        let own = (entry.source == TopicConfigSource::TopicOverride).then(|| {
-            DescribeConfigsSynonym {
+        let own =
+            (entry.source == TopicConfigSource::TopicOverride).then(|| DescribeConfigsSynonym {
                 name: entry.name.to_owned(),
                 value: Some(entry.value.clone()),
                 source: DYNAMIC_TOPIC_CONFIG,
-            }
-        });
+            });
         own.into_iter()
             .chain(server.synonyms(broker_keys))
             .collect()
@@ -272,9 +271,7 @@ fn broker_entry(
         config_type: SERVER_CONFIG_DEF
             .find(entry.name)
             .map_or(0, |k| config_type_code(k.ty)),
-        documentation: options
-            .include_documentation
-            .then(|| entry.doc.to_owned()),
+        documentation: options.include_documentation.then(|| entry.doc.to_owned()),
     }
 }
 

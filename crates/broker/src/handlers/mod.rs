@@ -1,16 +1,22 @@
 //! One module per API. Each handler takes the decoded request and returns the response
 //! value (or a future of it), so it can be tested without sockets.
 
+pub mod alter_configs;
 pub mod api_versions;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_cluster;
+pub mod describe_configs;
+pub mod describe_log_dirs;
 pub mod fetch;
 pub mod fetch_session;
+pub mod incremental_alter_configs;
 pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_for_leader_epoch;
 pub mod produce;
 
 use std::ops::RangeInclusive;
@@ -37,6 +43,24 @@ pub const SUPPORTED: &[(ApiKey, RangeInclusive<i16>)] = &[
         messages::describe_cluster::VERSIONS,
     ),
     (ApiKey::InitProducerId, messages::init_producer_id::VERSIONS),
+    (
+        ApiKey::DescribeConfigs,
+        messages::describe_configs::VERSIONS,
+    ),
+    (ApiKey::AlterConfigs, messages::alter_configs::VERSIONS),
+    (
+        ApiKey::IncrementalAlterConfigs,
+        messages::incremental_alter_configs::VERSIONS,
+    ),
+    (ApiKey::DeleteRecords, messages::delete_records::VERSIONS),
+    (
+        ApiKey::OffsetForLeaderEpoch,
+        messages::offset_for_leader_epoch::VERSIONS,
+    ),
+    (
+        ApiKey::DescribeLogDirs,
+        messages::describe_log_dirs::VERSIONS,
+    ),
 ];
 
 pub fn supported_versions(api: ApiKey) -> Option<&'static RangeInclusive<i16>> {

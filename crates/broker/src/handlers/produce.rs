@@ -9,7 +9,8 @@ use fjord_protocol::messages::produce::{
     PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse,
 };
 use fjord_protocol::record_batch::BatchIter;
-use fjord_protocol::{ApiKey, ErrorCode};
+use fjord_protocol::records::recompress;
+use fjord_protocol::{ApiKey, CompressionType, ErrorCode, RecordBatch};
 use fjord_storage::{AppendOrigin, Log};
 
 use crate::error::storage_error_code;
@@ -148,6 +149,14 @@ fn append(
     if batches != 1 {
         return Err((ErrorCode::INVALID_RECORD, Some("Produce requests with version 3 are only allowed to contain exactly one record batch".into())));
     }
+    let mut recompressed = match broker.target_compression(topic) {
+        Some(codec) => recompress_if_needed(records, codec)?,
+        None => None,
+    };
+    let records = match recompressed.as_mut() {
+        Some(bytes) => bytes.as_mut_slice(),
+        None => records,
+    };
     match log.append_as_leader(records, leader_epoch, AppendOrigin::Client) {
         Ok(info) => Ok((info, log)),
         Err(err) => {
@@ -155,4 +164,22 @@ fn append(
             Err((storage_error_code(&err), Some(err.to_string())))
         }
     }
+}
+
+/// The batch recompressed with `codec` when it uses another one; `None` when it can be
+/// stored as sent.
+fn recompress_if_needed(
+    records: &[u8],
+    codec: CompressionType,
+) -> Result<Option<Vec<u8>>, (ErrorCode, Option<String>)> {
+    let corrupt = |reason: String| (ErrorCode::CORRUPT_MESSAGE, Some(reason));
+    let batch = RecordBatch::parse_exact(records).map_err(|err| corrupt(err.to_string()))?;
+    if batch.compression() == Some(codec) {
+        return Ok(None);
+    }
+    // Check the CRC before trusting the payload enough to decompress it.
+    batch.validate().map_err(|err| corrupt(err.to_string()))?;
+    recompress(&batch, codec)
+        .map(Some)
+        .map_err(|err| corrupt(err.to_string()))
 }
