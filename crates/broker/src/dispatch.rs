@@ -176,6 +176,12 @@ pub async fn dispatch(
                 broker, &request, version,
             ))
         }
+        ApiKey::DescribeTopicPartitions => {
+            let request = fjord_protocol::messages::describe_topic_partitions::DescribeTopicPartitionsRequest::decode(&mut reader, version)?;
+            respond(&handlers::describe_topic_partitions::handle(
+                broker, &request, version,
+            ))
+        }
         _ => return Err(DispatchError::UnknownApi(key)),
     }))
 }

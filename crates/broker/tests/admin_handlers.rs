@@ -1078,3 +1078,71 @@ fn test_describe_log_dirs_lists_partitions_per_dir() {
         .collect();
     assert_eq!(listed, [("orders", vec![1])]);
 }
+
+#[test]
+fn test_describe_topic_partitions_pages_with_a_cursor() {
+    use fjord_broker::handlers::describe_topic_partitions;
+    use fjord_protocol::messages::describe_topic_partitions::{
+        Cursor, DescribeTopicPartitionsRequest, TopicRequest,
+    };
+
+    let broker = start_broker(&[]);
+    create_topic(&broker, "alpha", 3, &[]);
+    create_topic(&broker, "beta", 2, &[]);
+    let request = |cursor: Option<Cursor>| DescribeTopicPartitionsRequest {
+        topics: vec![
+            TopicRequest {
+                name: "beta".into(),
+            },
+            TopicRequest {
+                name: "alpha".into(),
+            },
+            TopicRequest {
+                name: "missing".into(),
+            },
+        ],
+        response_partition_limit: 2,
+        cursor,
+    };
+    let first = describe_topic_partitions::handle(&broker, &request(None), 0);
+    assert_eq!(first.topics.len(), 1);
+    assert_eq!(first.topics[0].name.as_deref(), Some("alpha"));
+    assert_eq!(
+        first.topics[0]
+            .partitions
+            .iter()
+            .map(|p| p.partition_index)
+            .collect::<Vec<_>>(),
+        vec![0, 1]
+    );
+    let cursor = first.next_cursor.expect("more to come");
+    assert_eq!(
+        (cursor.topic_name.as_str(), cursor.partition_index),
+        ("alpha", 2)
+    );
+    let second = describe_topic_partitions::handle(&broker, &request(Some(cursor)), 0);
+    let seen: Vec<(Option<String>, Vec<i32>)> = second
+        .topics
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.partitions.iter().map(|p| p.partition_index).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Some("alpha".into()), vec![2]),
+            (Some("beta".into()), vec![0])
+        ]
+    );
+    let third = describe_topic_partitions::handle(&broker, &request(second.next_cursor), 0);
+    assert_eq!(third.topics[0].partitions.len(), 1);
+    assert_eq!(
+        third.topics[1].error_code,
+        fjord_protocol::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
+    );
+    assert!(third.next_cursor.is_none());
+}

@@ -10,6 +10,7 @@ pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_log_dirs;
+pub mod describe_topic_partitions;
 pub mod fetch;
 pub mod fetch_session;
 pub mod incremental_alter_configs;
@@ -60,6 +61,10 @@ pub const SUPPORTED: &[(ApiKey, RangeInclusive<i16>)] = &[
     (
         ApiKey::DescribeLogDirs,
         messages::describe_log_dirs::VERSIONS,
+    ),
+    (
+        ApiKey::DescribeTopicPartitions,
+        messages::describe_topic_partitions::VERSIONS,
     ),
 ];
 
