@@ -111,16 +111,26 @@ async fn write_response(
     writer: &mut OwnedWriteHalf,
     response: crate::response::EncodedResponse,
 ) -> std::io::Result<()> {
-    writer
-        .write_all(&(response.len as u32).to_be_bytes())
-        .await?;
+    // The size prefix and the bytes we encoded go out together; stored batches are
+    // written between them as they are on disk.
+    let mut pending = Vec::with_capacity(4 + 256);
+    pending.extend_from_slice(&(response.len as u32).to_be_bytes());
     for part in response.parts {
         match part {
-            ResponsePart::Bytes(bytes) => writer.write_all(&bytes).await?,
-            // Stored batches go out as they are on disk. A copy through user space for
-            // now; sendfile on plaintext connections is a later optimisation.
-            ResponsePart::File(slice) => writer.write_all(&slice.read_to_vec()?).await?,
+            ResponsePart::Bytes(bytes) => pending.extend_from_slice(&bytes),
+            // A copy through user space for now; sendfile on plaintext connections is a
+            // later optimisation.
+            ResponsePart::File(slice) => {
+                if !pending.is_empty() {
+                    writer.write_all(&pending).await?;
+                    pending.clear();
+                }
+                writer.write_all(&slice.read_to_vec()?).await?;
+            }
         }
+    }
+    if !pending.is_empty() {
+        writer.write_all(&pending).await?;
     }
     Ok(())
 }
