@@ -276,3 +276,48 @@ def test_admin_configs_and_delete_records(fjord):
     consumer = Consumer({"bootstrap.servers": fjord.bootstrap, "group.id": "x"})
     assert consumer.get_watermark_offsets(TopicPartition(other, 0), timeout=10) == (4, 10)
     consumer.close()
+
+
+def test_acks_all_needs_min_insync_replicas(fjord):
+    name = topic_name("minisr")
+    create_topic(fjord.bootstrap, name, config={"min.insync.replicas": "2"})
+    reports = produce(fjord.bootstrap, name, [(None, b"x")], acks="all", retries=0, **{"message.timeout.ms": 3000})
+    assert reports[0][0] is not None and reports[0][0].name() == "NOT_ENOUGH_REPLICAS"
+    reports = produce(fjord.bootstrap, name, [(None, b"y")], acks="1")
+    assert reports[0][0] is None
+
+
+def test_aiokafka_produces_and_consumes(fjord):
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    from aiokafka.structs import TopicPartition as ATopicPartition
+
+    name = topic_name("aio")
+    create_topic(fjord.bootstrap, name, partitions=2)
+
+    async def run():
+        producer = AIOKafkaProducer(bootstrap_servers=fjord.bootstrap, acks="all", enable_idempotence=True)
+        await producer.start()
+        try:
+            for i in range(40):
+                await producer.send_and_wait(name, key=b"k%d" % (i % 2), value=b"v%d" % i, partition=i % 2)
+        finally:
+            await producer.stop()
+        consumer = AIOKafkaConsumer(bootstrap_servers=fjord.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            partitions = [ATopicPartition(name, 0), ATopicPartition(name, 1)]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            values = []
+            while len(values) < 40:
+                batch = await asyncio.wait_for(consumer.getmany(timeout_ms=1000), 20)
+                for records in batch.values():
+                    values.extend(r.value for r in records)
+            return values
+        finally:
+            await consumer.stop()
+
+    values = asyncio.run(run())
+    assert sorted(values) == sorted(b"v%d" % i for i in range(40))

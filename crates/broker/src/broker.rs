@@ -9,14 +9,21 @@ use fjord_storage::{Log, LogConfig, LogManager, TopicPartition};
 
 use crate::metadata::{BrokerEndpoint, ClusterMetadata, MetadataError, TopicMetadata};
 
+/// A topic's settings that the produce path reads on every request.
+#[derive(Debug, Clone, Copy)]
+struct ProduceSettings {
+    compression: Option<CompressionType>,
+    min_insync_replicas: i32,
+}
+
 pub struct Broker {
     pub config: Arc<ServerConfig>,
     pub logs: Arc<LogManager>,
     pub metadata: ClusterMetadata,
     /// Signalled after every append, to wake fetches waiting for data.
     pub appended: tokio::sync::Notify,
-    /// Topics whose `compression.type` names a codec, and that codec.
-    target_codecs: parking_lot::RwLock<std::collections::HashMap<String, CompressionType>>,
+    /// What the produce path needs of each topic's config, resolved when it changes.
+    produce_settings: parking_lot::RwLock<std::collections::HashMap<String, ProduceSettings>>,
     /// KIP-227 incremental fetch sessions.
     pub fetch_sessions: crate::handlers::fetch_session::FetchSessionCache,
 }
@@ -37,7 +44,7 @@ impl Broker {
             logs,
             metadata,
             appended: tokio::sync::Notify::new(),
-            target_codecs: Default::default(),
+            produce_settings: Default::default(),
             fetch_sessions: Default::default(),
         });
         for topic in broker.metadata.image().topics() {
@@ -66,7 +73,18 @@ impl Broker {
     /// `compression.type` names one (`None`: as the producer sent them). Resolved when
     /// the topic's config changes, not per request.
     pub fn target_compression(&self, topic: &str) -> Option<CompressionType> {
-        self.target_codecs.read().get(topic).copied()
+        self.produce_settings
+            .read()
+            .get(topic)
+            .and_then(|s| s.compression)
+    }
+
+    /// The topic's `min.insync.replicas`.
+    pub fn min_insync_replicas(&self, topic: &str) -> i32 {
+        self.produce_settings
+            .read()
+            .get(topic)
+            .map_or(self.config.min_insync_replicas, |s| s.min_insync_replicas)
     }
 
     /// Creates (or reconfigures) the logs of the partitions of `topic` this node hosts.
@@ -80,10 +98,13 @@ impl Broker {
             BrokerCompressionType::Lz4 => Some(CompressionType::Lz4),
             BrokerCompressionType::Zstd => Some(CompressionType::Zstd),
         };
-        match codec {
-            Some(codec) => self.target_codecs.write().insert(topic.name.clone(), codec),
-            None => self.target_codecs.write().remove(&topic.name),
+        let settings = ProduceSettings {
+            compression: codec,
+            min_insync_replicas: topic_config.min_insync_replicas,
         };
+        self.produce_settings
+            .write()
+            .insert(topic.name.clone(), settings);
         let config = topic_config.log;
         for partition in &topic.partitions {
             if !partition.replicas.contains(&self.config.node_id) {

@@ -47,6 +47,7 @@ pub fn handle(
                     partition.index,
                     partition.records.clone(),
                     frame,
+                    acks,
                 )
             };
             let response = match outcome {
@@ -127,6 +128,7 @@ fn append(
     partition: i32,
     records: Option<FrameRange>,
     frame: &mut [u8],
+    acks: i16,
 ) -> AppendOutcome {
     if crate::metadata::INTERNAL_TOPICS.contains(&topic) {
         return Err((
@@ -137,6 +139,9 @@ fn append(
     let (log, leader_epoch) = broker
         .leader_log(topic, partition)
         .map_err(|code| (code, None))?;
+    if acks == -1 {
+        check_min_insync_replicas(broker, topic, partition)?;
+    }
     let Some(range) = records.filter(|r| r.end <= frame.len()) else {
         return Err((
             ErrorCode::INVALID_RECORD,
@@ -182,4 +187,27 @@ fn recompress_if_needed(
     recompress(&batch, codec)
         .map(Some)
         .map_err(|err| corrupt(err.to_string()))
+}
+
+/// `acks=all` needs at least `min.insync.replicas` in the ISR (NOT_ENOUGH_REPLICAS).
+fn check_min_insync_replicas(
+    broker: &Broker,
+    topic: &str,
+    partition: i32,
+) -> Result<(), (ErrorCode, Option<String>)> {
+    let image = broker.metadata.image();
+    let isr = image
+        .topic(topic)
+        .and_then(|t| t.partitions.get(partition as usize).map(|p| p.isr.len()))
+        .unwrap_or(0) as i32;
+    let required = broker.min_insync_replicas(topic);
+    if isr >= required {
+        return Ok(());
+    }
+    Err((
+        ErrorCode::NOT_ENOUGH_REPLICAS,
+        Some(format!(
+            "The size of the current ISR {isr} is insufficient to satisfy the min.isr requirement of {required} for partition {topic}-{partition}"
+        )),
+    ))
 }
