@@ -118,14 +118,12 @@ async fn write_response(
     for part in response.parts {
         match part {
             ResponsePart::Bytes(bytes) => pending.extend_from_slice(&bytes),
-            // A copy through user space for now; sendfile on plaintext connections is a
-            // later optimisation.
             ResponsePart::File(slice) => {
                 if !pending.is_empty() {
                     writer.write_all(&pending).await?;
                     pending.clear();
                 }
-                writer.write_all(&slice.read_to_vec()?).await?;
+                super::sendfile::send_file(writer.as_ref(), &slice).await?;
             }
         }
     }

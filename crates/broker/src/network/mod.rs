@@ -7,6 +7,7 @@
 
 mod connection;
 mod listener;
+mod sendfile;
 
 pub use connection::ConnectionConfig;
 pub use listener::{bind, serve, BoundListener};
