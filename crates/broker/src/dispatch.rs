@@ -4,9 +4,6 @@ use std::sync::Arc;
 
 use fjord_protocol::codec::{Decode, DecodeError, Reader};
 use fjord_protocol::header::RequestHeader;
-use fjord_protocol::messages::api_versions::ApiVersionsRequest;
-use fjord_protocol::messages::fetch::FetchRequest;
-use fjord_protocol::messages::metadata::MetadataRequest;
 use fjord_protocol::messages::produce::ProduceRequest;
 use fjord_protocol::{ApiKey, ErrorCode};
 
@@ -66,124 +63,74 @@ pub async fn dispatch(
     let header = RequestHeader::decode(&mut reader, api)?;
     let respond =
         |body: &dyn EncodeDyn| ready(body.encode_response(api, version, header.correlation_id));
+    let r = &mut reader;
+    let v = version;
     Ok(Some(match api {
-        ApiKey::ApiVersions => {
-            let request = ApiVersionsRequest::decode(&mut reader, version)?;
-            respond(&handlers::api_versions::handle(&request))
-        }
-        ApiKey::Metadata => {
-            let request = MetadataRequest::decode(&mut reader, version)?;
-            respond(&handlers::metadata::handle(broker, &request, version))
-        }
+        ApiKey::ApiVersions => respond(&handlers::api_versions::handle(&decode(r, v)?)),
+        ApiKey::Metadata => respond(&handlers::metadata::handle(broker, &decode(r, v)?, v)),
         ApiKey::Fetch => {
-            let request = FetchRequest::decode(&mut reader, version)?;
-            handlers::fetch::handle(Arc::clone(broker), request, version, header.correlation_id)
+            handlers::fetch::handle(Arc::clone(broker), decode(r, v)?, v, header.correlation_id)
         }
-        ApiKey::ListOffsets => {
-            let request = fjord_protocol::messages::list_offsets::ListOffsetsRequest::decode(
-                &mut reader,
-                version,
-            )?;
-            respond(&handlers::list_offsets::handle(broker, &request, version))
-        }
+        ApiKey::ListOffsets => respond(&handlers::list_offsets::handle(broker, &decode(r, v)?, v)),
         ApiKey::CreateTopics => {
-            let request = fjord_protocol::messages::create_topics::CreateTopicsRequest::decode(
-                &mut reader,
-                version,
-            )?;
-            respond(&handlers::create_topics::handle(broker, &request, version))
+            respond(&handlers::create_topics::handle(broker, &decode(r, v)?, v))
         }
         ApiKey::DeleteTopics => {
-            let request = fjord_protocol::messages::delete_topics::DeleteTopicsRequest::decode(
-                &mut reader,
-                version,
-            )?;
-            respond(&handlers::delete_topics::handle(broker, &request, version))
+            respond(&handlers::delete_topics::handle(broker, &decode(r, v)?, v))
         }
-        ApiKey::CreatePartitions => {
-            let request =
-                fjord_protocol::messages::create_partitions::CreatePartitionsRequest::decode(
-                    &mut reader,
-                    version,
-                )?;
-            respond(&handlers::create_partitions::handle(
-                broker, &request, version,
-            ))
-        }
-        ApiKey::DescribeCluster => {
-            let request =
-                fjord_protocol::messages::describe_cluster::DescribeClusterRequest::decode(
-                    &mut reader,
-                    version,
-                )?;
-            respond(&handlers::describe_cluster::handle(
-                broker, &request, version,
-            ))
-        }
-        ApiKey::InitProducerId => {
-            let request =
-                fjord_protocol::messages::init_producer_id::InitProducerIdRequest::decode(
-                    &mut reader,
-                    version,
-                )?;
-            respond(&handlers::init_producer_id::handle(
-                broker, &request, version,
-            ))
-        }
-        ApiKey::DescribeConfigs => {
-            let request =
-                fjord_protocol::messages::describe_configs::DescribeConfigsRequest::decode(
-                    &mut reader,
-                    version,
-                )?;
-            respond(&handlers::describe_configs::handle(
-                broker, &request, version,
-            ))
-        }
+        ApiKey::CreatePartitions => respond(&handlers::create_partitions::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
+        ApiKey::DescribeCluster => respond(&handlers::describe_cluster::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
+        ApiKey::InitProducerId => respond(&handlers::init_producer_id::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
+        ApiKey::DescribeConfigs => respond(&handlers::describe_configs::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
         ApiKey::AlterConfigs => {
-            let request = fjord_protocol::messages::alter_configs::AlterConfigsRequest::decode(
-                &mut reader,
-                version,
-            )?;
-            respond(&handlers::alter_configs::handle(broker, &request, version))
+            respond(&handlers::alter_configs::handle(broker, &decode(r, v)?, v))
         }
-        ApiKey::IncrementalAlterConfigs => {
-            let request = fjord_protocol::messages::incremental_alter_configs::IncrementalAlterConfigsRequest::decode(&mut reader, version)?;
-            respond(&handlers::incremental_alter_configs::handle(
-                broker, &request, version,
-            ))
-        }
+        ApiKey::IncrementalAlterConfigs => respond(&handlers::incremental_alter_configs::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
         ApiKey::DeleteRecords => {
-            let request = fjord_protocol::messages::delete_records::DeleteRecordsRequest::decode(
-                &mut reader,
-                version,
-            )?;
-            respond(&handlers::delete_records::handle(broker, &request, version))
+            respond(&handlers::delete_records::handle(broker, &decode(r, v)?, v))
         }
-        ApiKey::OffsetForLeaderEpoch => {
-            let request = fjord_protocol::messages::offset_for_leader_epoch::OffsetForLeaderEpochRequest::decode(&mut reader, version)?;
-            respond(&handlers::offset_for_leader_epoch::handle(
-                broker, &request, version,
-            ))
-        }
-        ApiKey::DescribeLogDirs => {
-            let request =
-                fjord_protocol::messages::describe_log_dirs::DescribeLogDirsRequest::decode(
-                    &mut reader,
-                    version,
-                )?;
-            respond(&handlers::describe_log_dirs::handle(
-                broker, &request, version,
-            ))
-        }
-        ApiKey::DescribeTopicPartitions => {
-            let request = fjord_protocol::messages::describe_topic_partitions::DescribeTopicPartitionsRequest::decode(&mut reader, version)?;
-            respond(&handlers::describe_topic_partitions::handle(
-                broker, &request, version,
-            ))
-        }
+        ApiKey::OffsetForLeaderEpoch => respond(&handlers::offset_for_leader_epoch::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
+        ApiKey::DescribeLogDirs => respond(&handlers::describe_log_dirs::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
+        ApiKey::DescribeTopicPartitions => respond(&handlers::describe_topic_partitions::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
         _ => return Err(DispatchError::UnknownApi(key)),
     }))
+}
+
+/// Decodes a request body; the handler's signature picks the type.
+fn decode<T: Decode>(reader: &mut Reader<'_>, version: i16) -> Result<T, DecodeError> {
+    T::decode(reader, version)
 }
 
 /// Lets dispatch encode any response type through one closure.
