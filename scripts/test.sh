@@ -116,6 +116,8 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # Debian's python3 needs python3-venv for `python3 -m venv` (it ships ensurepip).
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+# The rdkafka crate in crates/fjord's tests links the system librdkafka (found by pkg-config).
+pkg-config --exists 'rdkafka >= 1.9.2' 2>/dev/null || missing+=(librdkafka-dev pkg-config)
 if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
