@@ -155,6 +155,14 @@ read -r RUST_PASSED RUST_FAILED < <(awk '/^test result:/ { p += $4; f += $6 } EN
 rm -f "$CARGO_TEST_LOG"
 step_end
 
+# --- fuzz smoke: every cargo-fuzz target (fuzz/) for $FUZZ_SECONDS seconds each ---
+# No input may panic or abort the decoders; a crash fails the suite. Builds in its own
+# directory (~/.cache/fjord-fuzz-target), so it never invalidates the build above.
+step_begin "fuzz smoke"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+step_end
+# --- end fuzz smoke ---
+
 step_begin "python tests"
 if [ -d tests ] && [ -n "$(find tests -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
     cargo build -p fjord

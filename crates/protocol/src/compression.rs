@@ -191,28 +191,51 @@ impl CompressionType {
         }
     }
 
-    /// Drains a streaming decoder into `out`, reading one byte past `limit` to tell an
-    /// exact fit from an overflow.
+    /// Drains a streaming decoder into `out`, failing once the output would pass
+    /// `limit`. The buffer grows in capped steps, never past `limit` bytes of output,
+    /// so a small hostile payload cannot make us allocate more than the limit (a plain
+    /// `read_to_end` doubles its buffer past it before the check can run).
     fn read_bounded(
         self,
-        decoder: impl Read,
+        mut decoder: impl Read,
         limit: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), CompressionError> {
+        const CHUNK: usize = 64 * 1024;
         let start = out.len();
-        let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-        if let Err(err) = decoder.take(cap).read_to_end(out) {
+        let mut chunk = vec![0u8; CHUNK];
+        let fail = |out: &mut Vec<u8>, err: CompressionError| {
             out.truncate(start);
-            return Err(CompressionError::Decompress {
-                codec: self,
-                reason: err.to_string(),
-            });
+            Err(err)
+        };
+        loop {
+            let n = match decoder.read(&mut chunk) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => {
+                    return fail(
+                        out,
+                        CompressionError::Decompress {
+                            codec: self,
+                            reason: err.to_string(),
+                        },
+                    )
+                }
+            };
+            let produced = out.len() - start;
+            if produced + n > limit {
+                return fail(out, CompressionError::TooLarge { codec: self, limit });
+            }
+            if out.capacity() - out.len() < n {
+                // Double, but never beyond the limit.
+                let wanted = (produced.max(CHUNK) * 2).min(limit).max(produced + n);
+                if out.try_reserve_exact(wanted - produced).is_err() {
+                    return fail(out, CompressionError::TooLarge { codec: self, limit });
+                }
+            }
+            out.extend_from_slice(&chunk[..n]);
         }
-        if out.len() - start > limit {
-            out.truncate(start);
-            return Err(CompressionError::TooLarge { codec: self, limit });
-        }
-        Ok(())
     }
 }
 
@@ -510,5 +533,44 @@ mod tests {
                 let _ = codec.decompress_with_limit(&data[..cut], 1 << 20, &mut Vec::new());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod bomb_tests {
+    use super::*;
+
+    /// A zstd frame of `blocks` run-length blocks of 128 KiB of zeros: 4 bytes each on
+    /// the wire. Found by the `record_batch` fuzz target (fuzz/src/regressions.rs).
+    fn zstd_rle_bomb(blocks: usize) -> Vec<u8> {
+        let mut out = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38];
+        for i in 0..blocks {
+            let last = i + 1 == blocks;
+            out.extend_from_slice(&[if last { 0x03 } else { 0x02 }, 0x00, 0x10, 0x00]);
+        }
+        out
+    }
+
+    #[test]
+    fn test_decompress_bomb_never_reserves_beyond_the_limit() {
+        let bomb = zstd_rle_bomb(2049);
+        let mut out = Vec::new();
+        let result = CompressionType::Zstd.decompress(&bomb, &mut out);
+        assert!(
+            matches!(result, Err(CompressionError::TooLarge { .. })),
+            "{result:?}"
+        );
+        assert!(
+            out.capacity() <= MAX_DECOMPRESSED_SIZE,
+            "reserved {} bytes",
+            out.capacity()
+        );
+        // Just under the limit still decodes.
+        let mut out = Vec::new();
+        CompressionType::Zstd
+            .decompress(&zstd_rle_bomb(16), &mut out)
+            .unwrap();
+        assert_eq!(out.len(), 16 * 128 * 1024);
+        assert!(out.iter().all(|b| *b == 0));
     }
 }

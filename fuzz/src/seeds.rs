@@ -1,0 +1,821 @@
+//! A seed corpus made by the encoders: valid request frames and response frames for
+//! every API at every supported version, record batches in every codec, and a few
+//! inputs for the primitives. Generated at run time (`scripts/fuzz.sh` writes them with
+//! the `seeds` binary) rather than committed.
+
+use fjord_protocol::codec::{Encode, Writer};
+use fjord_protocol::messages::{
+    alter_configs, api_versions, create_partitions, create_topics, delete_records, delete_topics,
+    describe_cluster, describe_configs, describe_log_dirs, describe_topic_partitions, fetch,
+    incremental_alter_configs, init_producer_id, list_offsets, metadata, offset_for_leader_epoch,
+    produce,
+};
+use fjord_protocol::records::{RecordBatchBuilder, NO_PRODUCER_EPOCH, NO_PRODUCER_ID};
+use fjord_protocol::{ApiKey, CompressionType, ErrorCode};
+
+use crate::request::{versions, APIS};
+
+/// One corpus file.
+pub struct Seed {
+    /// The fuzz target whose corpus it belongs to.
+    pub target: &'static str,
+    /// The file name: what it is, readable in crash reports.
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// True if it is a well-formed encoding (the seed tests check it decodes).
+    pub valid: bool,
+}
+
+const CODECS: [CompressionType; 5] = [
+    CompressionType::None,
+    CompressionType::Gzip,
+    CompressionType::Snappy,
+    CompressionType::Lz4,
+    CompressionType::Zstd,
+];
+
+/// Every seed, for every target.
+pub fn all() -> Vec<Seed> {
+    let mut seeds = Vec::new();
+    request_seeds(&mut seeds);
+    batch_seeds(&mut seeds);
+    primitive_seeds(&mut seeds);
+    seeds
+}
+
+fn request_seeds(seeds: &mut Vec<Seed>) {
+    let batch = sample_batch(CompressionType::None, 3);
+    for api in APIS {
+        for version in versions(api).into_iter().flatten() {
+            let name = format!("{api:?}");
+            if let Some(body) = request_body(api, version, &batch) {
+                seeds.push(Seed {
+                    target: "request_decode",
+                    name: format!("req-{name}-v{version}"),
+                    bytes: request_frame(api, version, &body),
+                    valid: true,
+                });
+            }
+            seeds.push(Seed {
+                target: "request_decode",
+                name: format!("resp-{name}-v{version}"),
+                bytes: response_frame(api, version, &response_body(api, version)),
+                valid: true,
+            });
+        }
+    }
+    // Produce and fetch carrying batches in every codec.
+    for codec in CODECS {
+        let batch = sample_batch(codec, 4);
+        for version in [3, 9, 11] {
+            seeds.push(Seed {
+                target: "request_decode",
+                name: format!("req-Produce-v{version}-{}", codec.name()),
+                bytes: request_frame(ApiKey::Produce, version, &produce_request(&batch, version)),
+                valid: true,
+            });
+        }
+        for version in [4, 12, 16] {
+            seeds.push(Seed {
+                target: "request_decode",
+                name: format!("resp-Fetch-v{version}-{}", codec.name()),
+                bytes: response_frame(ApiKey::Fetch, version, &fetch_response(&batch, version)),
+                valid: true,
+            });
+        }
+    }
+}
+
+fn batch_seeds(seeds: &mut Vec<Seed>) {
+    for codec in CODECS {
+        let mut push = |name: String, bytes: Vec<u8>| {
+            seeds.push(Seed {
+                target: "record_batch",
+                name: format!("{name}-{}", codec.name()),
+                bytes,
+                valid: true,
+            })
+        };
+        push("one".into(), sample_batch(codec, 1));
+        push("three".into(), sample_batch(codec, 3));
+        let mut two = sample_batch(codec, 2);
+        two.extend(sample_batch(codec, 5));
+        push("two-batches".into(), two);
+        let empty = RecordBatchBuilder::new(codec, 0, 1_700_000_000_000)
+            .build()
+            .expect("an empty batch builds");
+        push("empty".into(), empty);
+        let mut transactional = RecordBatchBuilder::new(codec, 100, 1_700_000_000_000)
+            .with_producer(4000, 2, 17)
+            .with_transactional(true)
+            .with_partition_leader_epoch(5)
+            .with_log_append_time(1_700_000_000_500);
+        transactional.append(0, 1_700_000_000_001, Some(b"k"), None, &[]);
+        transactional.append(2, 1_700_000_000_002, None, Some(b"tombstone?"), &[]);
+        push("transactional".into(), build(transactional));
+        let mut control = RecordBatchBuilder::new(codec, 7, 1_700_000_000_000)
+            .with_producer(4000, 2, -1)
+            .with_transactional(true)
+            .with_control(true);
+        // An end-transaction marker: version 0, type 1 (commit); value: version, epoch.
+        control.append(
+            0,
+            1_700_000_000_000,
+            Some(&[0, 0, 0, 1]),
+            Some(&[0, 0, 0, 0, 0, 5]),
+            &[],
+        );
+        push("control".into(), build(control));
+    }
+}
+
+fn primitive_seeds(seeds: &mut Vec<Seed>) {
+    let mut push = |name: &str, bytes: Vec<u8>| {
+        seeds.push(Seed {
+            target: "codec_primitives",
+            name: name.into(),
+            bytes,
+            valid: false,
+        })
+    };
+    push("varint-max", vec![0xff, 0xff, 0xff, 0xff, 0x0f]);
+    push(
+        "varlong-max",
+        vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+    );
+    // A program of reader calls (one per byte) and the frame they read.
+    let program = [3u8, 2, 10, 0x8a, 11, 0x8b, 13, 0x8d, 14, 0x8e, 0x8f, 5, 7];
+    let mut frame = vec![program.len() as u8];
+    frame.extend_from_slice(&program);
+    frame.extend_from_slice(&[
+        0, 0, 0, 1, 0, 2, 0, 3, b'a', b'b', b'c', 4, b'x', b'y', b'z',
+    ]);
+    frame.extend_from_slice(&[0, 0, 0, 2, 9, 8, 3, 0xaa, 0xbb, 0, 0, 0, 1, 4, 2, 0]);
+    frame.extend_from_slice(&[1, 0, 2, 2, b'h', 0, 0, 0, 0, 0, 0, 0, 0, 7]);
+    push("reader-program", frame);
+    for codec in CODECS {
+        let mut out = Vec::new();
+        codec
+            .compress(b"fjord fjord fjord fjord fjord fjord fjord", &mut out)
+            .expect("compresses");
+        push(&format!("compressed-{}", codec.name()), out);
+    }
+    let batch = sample_batch(CompressionType::None, 3);
+    push(
+        "records",
+        batch[fjord_protocol::RECORD_BATCH_OVERHEAD..].to_vec(),
+    );
+}
+
+/// A batch of `count` records with keys, values and headers.
+pub fn sample_batch(codec: CompressionType, count: i32) -> Vec<u8> {
+    let base_timestamp = 1_700_000_000_000;
+    let mut builder = RecordBatchBuilder::new(codec, 0, base_timestamp).with_producer(
+        NO_PRODUCER_ID,
+        NO_PRODUCER_EPOCH,
+        -1,
+    );
+    for i in 0..count {
+        let key = format!("key-{i}");
+        let value = format!(
+            "value {i} of the sample batch, repeated: {}",
+            "abc".repeat(5)
+        );
+        let headers: &[(&[u8], Option<&[u8]>)] = if i % 2 == 0 {
+            &[(b"trace", Some(b"0123")), (b"empty", None)]
+        } else {
+            &[]
+        };
+        let key = (i != 1).then_some(key.as_bytes());
+        builder.append(
+            i,
+            base_timestamp + i64::from(i),
+            key,
+            Some(value.as_bytes()),
+            headers,
+        );
+    }
+    build(builder)
+}
+
+fn build(builder: RecordBatchBuilder) -> Vec<u8> {
+    builder.build().expect("sample records fit in a batch")
+}
+
+fn encode<T: Encode>(value: &T, version: i16) -> Vec<u8> {
+    let mut writer = Writer::new();
+    value.encode(&mut writer, version);
+    writer.into()
+}
+
+/// A request frame without the size prefix: header v1 or v2, then `body`.
+pub fn request_frame(api: ApiKey, version: i16, body: &[u8]) -> Vec<u8> {
+    let mut writer = Writer::new();
+    writer.i16(api as i16);
+    writer.i16(version);
+    writer.i32(0x0102_0304);
+    writer.nullable_string(false, Some("fuzz-seed"));
+    writer.empty_tagged_fields(api.request_header_version(version) >= 2);
+    let mut frame: Vec<u8> = writer.into();
+    frame.extend_from_slice(body);
+    frame
+}
+
+/// The API key and version, then a response frame: correlation id, header tagged
+/// fields (header v1), `body`. The `request_decode` target reads bytes 4.. as such.
+pub fn response_frame(api: ApiKey, version: i16, body: &[u8]) -> Vec<u8> {
+    let mut writer = Writer::new();
+    writer.i16(api as i16);
+    writer.i16(version);
+    writer.i32(0x0102_0304);
+    writer.empty_tagged_fields(api.response_header_version(version) >= 1);
+    let mut frame: Vec<u8> = writer.into();
+    frame.extend_from_slice(body);
+    frame
+}
+
+fn produce_request(batch: &[u8], version: i16) -> Vec<u8> {
+    let request = produce::ProduceRequest::<&[u8]> {
+        transactional_id: None,
+        acks: -1,
+        timeout_ms: 30_000,
+        topic_data: vec![produce::TopicProduceData {
+            name: "events".into(),
+            partition_data: vec![
+                produce::PartitionProduceData {
+                    index: 0,
+                    records: Some(batch),
+                },
+                produce::PartitionProduceData {
+                    index: 1,
+                    records: None,
+                },
+            ],
+        }],
+    };
+    encode(&request, version)
+}
+
+fn fetch_response(batch: &[u8], version: i16) -> Vec<u8> {
+    let partition = fetch::PartitionData {
+        partition_index: 0,
+        high_watermark: 42,
+        last_stable_offset: 42,
+        log_start_offset: 0,
+        aborted_transactions: Some(vec![fetch::AbortedTransaction {
+            producer_id: 4000,
+            first_offset: 3,
+        }]),
+        current_leader: Some(fetch::LeaderIdAndEpoch {
+            leader_id: 1,
+            leader_epoch: 3,
+        }),
+        records: fetch::FetchRecords::Bytes(batch.to_vec()),
+        ..Default::default()
+    };
+    let response = fetch::FetchResponse {
+        session_id: 9,
+        responses: vec![fetch::FetchableTopicResponse {
+            topic: "events".into(),
+            topic_id: [7; 16],
+            partitions: vec![partition],
+        }],
+        node_endpoints: vec![fetch::NodeEndpoint {
+            node_id: 1,
+            host: "localhost".into(),
+            port: 9092,
+            rack: Some("r1".into()),
+        }],
+        ..Default::default()
+    };
+    encode(&response, version)
+}
+
+/// A request of `api` with a little of everything in it (`None` for ApiVersions below
+/// v3, whose body is empty: the header-only frame is its seed).
+fn request_body(api: ApiKey, version: i16, batch: &[u8]) -> Option<Vec<u8>> {
+    let topic_id = [0x11; 16];
+    Some(match api {
+        ApiKey::Produce => produce_request(batch, version),
+        ApiKey::Fetch => encode(
+            &fetch::FetchRequest {
+                cluster_id: Some("cluster".into()),
+                max_wait_ms: 500,
+                min_bytes: 1,
+                max_bytes: 1 << 20,
+                isolation_level: 1,
+                session_id: 3,
+                session_epoch: 1,
+                topics: vec![fetch::FetchTopic {
+                    topic: "events".into(),
+                    topic_id,
+                    partitions: vec![fetch::FetchPartition {
+                        partition: 0,
+                        fetch_offset: 10,
+                        partition_max_bytes: 65536,
+                        ..Default::default()
+                    }],
+                }],
+                forgotten_topics_data: vec![fetch::ForgottenTopic {
+                    topic: "old".into(),
+                    topic_id,
+                    partitions: vec![1, 2],
+                }],
+                rack_id: "r1".into(),
+                ..Default::default()
+            },
+            version,
+        ),
+        ApiKey::ListOffsets => encode(
+            &list_offsets::ListOffsetsRequest {
+                replica_id: -1,
+                isolation_level: 0,
+                topics: vec![list_offsets::ListOffsetsTopic {
+                    name: "events".into(),
+                    partitions: vec![list_offsets::ListOffsetsPartition {
+                        partition_index: 0,
+                        timestamp: list_offsets::EARLIEST_TIMESTAMP,
+                        ..Default::default()
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::Metadata => encode(
+            &metadata::MetadataRequest {
+                topics: Some(vec![metadata::MetadataRequestTopic {
+                    topic_id: if version >= 10 { topic_id } else { [0; 16] },
+                    name: Some("events".into()),
+                }]),
+                ..Default::default()
+            },
+            version,
+        ),
+        ApiKey::ApiVersions => {
+            if version < 3 {
+                return Some(Vec::new());
+            }
+            let mut writer = Writer::new();
+            writer.string(true, "fjord-fuzz");
+            writer.string(true, "0.0.0");
+            writer.empty_tagged_fields(true);
+            writer.into()
+        }
+        ApiKey::CreateTopics => encode(
+            &create_topics::CreateTopicsRequest {
+                topics: vec![create_topics::CreatableTopic {
+                    name: "events".into(),
+                    num_partitions: -1,
+                    replication_factor: -1,
+                    assignments: vec![create_topics::CreatableReplicaAssignment {
+                        partition_index: 0,
+                        broker_ids: vec![1],
+                    }],
+                    configs: vec![create_topics::CreatableTopicConfig {
+                        name: "cleanup.policy".into(),
+                        value: Some("compact".into()),
+                    }],
+                }],
+                timeout_ms: 1000,
+                validate_only: true,
+            },
+            version,
+        ),
+        ApiKey::DeleteTopics => encode(
+            &delete_topics::DeleteTopicsRequest {
+                topics: vec![delete_topics::DeleteTopicState {
+                    name: Some("events".into()),
+                    topic_id: [0; 16],
+                }],
+                topic_names: vec!["events".into()],
+                timeout_ms: 1000,
+            },
+            version,
+        ),
+        ApiKey::DeleteRecords => encode(
+            &delete_records::DeleteRecordsRequest {
+                topics: vec![delete_records::DeleteRecordsTopic {
+                    name: "events".into(),
+                    partitions: vec![delete_records::DeleteRecordsPartition {
+                        partition_index: 0,
+                        offset: 5,
+                    }],
+                }],
+                timeout_ms: 1000,
+            },
+            version,
+        ),
+        ApiKey::InitProducerId => encode(
+            &init_producer_id::InitProducerIdRequest {
+                transactional_id: Some("tx".into()),
+                transaction_timeout_ms: 60_000,
+                ..Default::default()
+            },
+            version,
+        ),
+        ApiKey::OffsetForLeaderEpoch => encode(
+            &offset_for_leader_epoch::OffsetForLeaderEpochRequest {
+                topics: vec![offset_for_leader_epoch::OffsetForLeaderTopic {
+                    topic: "events".into(),
+                    partitions: vec![offset_for_leader_epoch::OffsetForLeaderPartition {
+                        partition: 0,
+                        current_leader_epoch: -1,
+                        leader_epoch: 2,
+                    }],
+                }],
+                ..Default::default()
+            },
+            version,
+        ),
+        ApiKey::DescribeConfigs => encode(
+            &describe_configs::DescribeConfigsRequest {
+                resources: vec![describe_configs::DescribeConfigsResource {
+                    resource_type: 2,
+                    resource_name: "events".into(),
+                    configuration_keys: Some(vec!["retention.ms".into()]),
+                }],
+                include_synonyms: true,
+                include_documentation: version >= 3,
+            },
+            version,
+        ),
+        ApiKey::AlterConfigs => encode(
+            &alter_configs::AlterConfigsRequest {
+                resources: vec![alter_configs::AlterConfigsResource {
+                    resource_type: 2,
+                    resource_name: "events".into(),
+                    configs: vec![alter_configs::AlterableConfig {
+                        name: "retention.ms".into(),
+                        value: Some("1000".into()),
+                    }],
+                }],
+                validate_only: false,
+            },
+            version,
+        ),
+        ApiKey::DescribeLogDirs => encode(
+            &describe_log_dirs::DescribeLogDirsRequest {
+                topics: Some(vec![describe_log_dirs::DescribableLogDirTopic {
+                    topic: "events".into(),
+                    partitions: vec![0, 1],
+                }]),
+            },
+            version,
+        ),
+        ApiKey::CreatePartitions => encode(
+            &create_partitions::CreatePartitionsRequest {
+                topics: vec![create_partitions::CreatePartitionsTopic {
+                    name: "events".into(),
+                    count: 3,
+                    assignments: Some(vec![create_partitions::CreatePartitionsAssignment {
+                        broker_ids: vec![1],
+                    }]),
+                }],
+                timeout_ms: 1000,
+                validate_only: false,
+            },
+            version,
+        ),
+        ApiKey::IncrementalAlterConfigs => encode(
+            &incremental_alter_configs::IncrementalAlterConfigsRequest {
+                resources: vec![incremental_alter_configs::AlterConfigsResource {
+                    resource_type: 2,
+                    resource_name: "events".into(),
+                    configs: vec![incremental_alter_configs::AlterableConfig {
+                        name: "retention.ms".into(),
+                        config_operation: 0,
+                        value: Some("1000".into()),
+                    }],
+                }],
+                validate_only: false,
+            },
+            version,
+        ),
+        ApiKey::DescribeCluster => encode(
+            &describe_cluster::DescribeClusterRequest {
+                include_cluster_authorized_operations: true,
+                ..Default::default()
+            },
+            version,
+        ),
+        ApiKey::DescribeTopicPartitions => encode(
+            &describe_topic_partitions::DescribeTopicPartitionsRequest {
+                topics: vec![describe_topic_partitions::TopicRequest {
+                    name: "events".into(),
+                }],
+                cursor: Some(describe_topic_partitions::Cursor {
+                    topic_name: "events".into(),
+                    partition_index: 1,
+                }),
+                ..Default::default()
+            },
+            version,
+        ),
+        _ => return None,
+    })
+}
+
+/// A response of `api` with a little of everything in it.
+fn response_body(api: ApiKey, version: i16) -> Vec<u8> {
+    let topic_id = [0x22; 16];
+    let message = Some("message".to_string());
+    match api {
+        ApiKey::Produce => encode(
+            &produce::ProduceResponse {
+                responses: vec![produce::TopicProduceResponse {
+                    name: "events".into(),
+                    partition_responses: vec![produce::PartitionProduceResponse {
+                        index: 0,
+                        error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
+                        record_errors: vec![produce::BatchIndexAndErrorMessage {
+                            batch_index: 0,
+                            batch_index_error_message: message.clone(),
+                        }],
+                        error_message: message.clone(),
+                        current_leader: Some(fetch::LeaderIdAndEpoch {
+                            leader_id: 2,
+                            leader_epoch: 4,
+                        }),
+                        ..Default::default()
+                    }],
+                }],
+                throttle_time_ms: 1,
+                node_endpoints: vec![fetch::NodeEndpoint {
+                    node_id: 2,
+                    host: "localhost".into(),
+                    port: 9093,
+                    rack: None,
+                }],
+            },
+            version,
+        ),
+        ApiKey::Fetch => fetch_response(&sample_batch(CompressionType::None, 2), version),
+        ApiKey::ListOffsets => encode(
+            &list_offsets::ListOffsetsResponse {
+                throttle_time_ms: 1,
+                topics: vec![list_offsets::ListOffsetsTopicResponse {
+                    name: "events".into(),
+                    partitions: vec![list_offsets::ListOffsetsPartitionResponse {
+                        partition_index: 0,
+                        offset: 12,
+                        ..Default::default()
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::Metadata => encode(
+            &metadata::MetadataResponse {
+                brokers: vec![metadata::MetadataResponseBroker {
+                    node_id: 1,
+                    host: "localhost".into(),
+                    port: 9092,
+                    rack: None,
+                }],
+                cluster_id: Some("cluster".into()),
+                controller_id: 1,
+                topics: vec![metadata::MetadataResponseTopic {
+                    error_code: ErrorCode::NONE,
+                    name: Some("events".into()),
+                    topic_id,
+                    is_internal: false,
+                    partitions: vec![metadata::MetadataResponsePartition {
+                        error_code: ErrorCode::NONE,
+                        partition_index: 0,
+                        leader_id: 1,
+                        leader_epoch: 0,
+                        replica_nodes: vec![1],
+                        isr_nodes: vec![1],
+                        offline_replicas: vec![],
+                    }],
+                    topic_authorized_operations: i32::MIN,
+                }],
+                ..Default::default()
+            },
+            version,
+        ),
+        ApiKey::ApiVersions => encode(
+            &api_versions::ApiVersionsResponse {
+                error_code: ErrorCode::NONE,
+                api_keys: APIS
+                    .iter()
+                    .map(|&api| {
+                        let range = versions(api).expect("APIS have versions");
+                        api_versions::ApiVersion {
+                            api_key: api as i16,
+                            min_version: *range.start(),
+                            max_version: *range.end(),
+                        }
+                    })
+                    .collect(),
+                throttle_time_ms: 0,
+            },
+            version,
+        ),
+        ApiKey::CreateTopics => encode(
+            &create_topics::CreateTopicsResponse {
+                throttle_time_ms: 1,
+                topics: vec![create_topics::CreatableTopicResult {
+                    name: "events".into(),
+                    topic_id,
+                    error_code: ErrorCode::NONE,
+                    error_message: None,
+                    topic_config_error_code: ErrorCode::NONE,
+                    num_partitions: 1,
+                    replication_factor: 1,
+                    configs: Some(vec![create_topics::CreatableTopicConfigs {
+                        name: "cleanup.policy".into(),
+                        value: Some("delete".into()),
+                        read_only: false,
+                        config_source: 5,
+                        is_sensitive: false,
+                    }]),
+                }],
+            },
+            version,
+        ),
+        ApiKey::DeleteTopics => encode(
+            &delete_topics::DeleteTopicsResponse {
+                throttle_time_ms: 1,
+                responses: vec![delete_topics::DeletableTopicResult {
+                    name: Some("events".into()),
+                    topic_id,
+                    error_code: ErrorCode::NONE,
+                    error_message: message.clone(),
+                }],
+            },
+            version,
+        ),
+        ApiKey::DeleteRecords => encode(
+            &delete_records::DeleteRecordsResponse {
+                throttle_time_ms: 1,
+                topics: vec![delete_records::DeleteRecordsTopicResult {
+                    name: "events".into(),
+                    partitions: vec![delete_records::DeleteRecordsPartitionResult {
+                        partition_index: 0,
+                        low_watermark: 5,
+                        error_code: ErrorCode::NONE,
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::InitProducerId => encode(
+            &init_producer_id::InitProducerIdResponse {
+                producer_id: 4000,
+                producer_epoch: 1,
+                ..Default::default()
+            },
+            version,
+        ),
+        ApiKey::OffsetForLeaderEpoch => encode(
+            &offset_for_leader_epoch::OffsetForLeaderEpochResponse {
+                throttle_time_ms: 1,
+                topics: vec![offset_for_leader_epoch::OffsetForLeaderTopicResult {
+                    topic: "events".into(),
+                    partitions: vec![offset_for_leader_epoch::EpochEndOffset {
+                        error_code: ErrorCode::NONE,
+                        partition: 0,
+                        leader_epoch: 2,
+                        end_offset: 40,
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::DescribeConfigs => encode(
+            &describe_configs::DescribeConfigsResponse {
+                throttle_time_ms: 1,
+                results: vec![describe_configs::DescribeConfigsResult {
+                    error_code: ErrorCode::NONE,
+                    error_message: None,
+                    resource_type: 2,
+                    resource_name: "events".into(),
+                    configs: vec![describe_configs::DescribeConfigsResourceResult {
+                        name: "retention.ms".into(),
+                        value: Some("1000".into()),
+                        read_only: false,
+                        config_source: 1,
+                        is_sensitive: false,
+                        synonyms: vec![describe_configs::DescribeConfigsSynonym {
+                            name: "log.retention.ms".into(),
+                            value: None,
+                            source: 5,
+                        }],
+                        config_type: if version >= 3 { 5 } else { 0 },
+                        documentation: (version >= 3).then(|| "doc".into()),
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::AlterConfigs => encode(
+            &alter_configs::AlterConfigsResponse {
+                throttle_time_ms: 1,
+                responses: vec![alter_configs::AlterConfigsResourceResponse {
+                    error_code: ErrorCode::NONE,
+                    error_message: message.clone(),
+                    resource_type: 2,
+                    resource_name: "events".into(),
+                }],
+            },
+            version,
+        ),
+        ApiKey::DescribeLogDirs => encode(
+            &describe_log_dirs::DescribeLogDirsResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                results: vec![describe_log_dirs::DescribeLogDirsResult {
+                    error_code: ErrorCode::NONE,
+                    log_dir: "/var/lib/fjord".into(),
+                    topics: vec![describe_log_dirs::DescribeLogDirsTopic {
+                        name: "events".into(),
+                        partitions: vec![describe_log_dirs::DescribeLogDirsPartition {
+                            partition_index: 0,
+                            partition_size: 4096,
+                            offset_lag: 0,
+                            is_future_key: false,
+                        }],
+                    }],
+                    total_bytes: if version >= 4 { 1 << 30 } else { -1 },
+                    usable_bytes: if version >= 4 { 1 << 29 } else { -1 },
+                }],
+            },
+            version,
+        ),
+        ApiKey::CreatePartitions => encode(
+            &create_partitions::CreatePartitionsResponse {
+                throttle_time_ms: 1,
+                results: vec![create_partitions::CreatePartitionsTopicResult {
+                    name: "events".into(),
+                    error_code: ErrorCode::NONE,
+                    error_message: message.clone(),
+                }],
+            },
+            version,
+        ),
+        ApiKey::IncrementalAlterConfigs => encode(
+            &incremental_alter_configs::IncrementalAlterConfigsResponse {
+                throttle_time_ms: 1,
+                responses: vec![incremental_alter_configs::AlterConfigsResourceResponse {
+                    error_code: ErrorCode::NONE,
+                    error_message: message.clone(),
+                    resource_type: 2,
+                    resource_name: "events".into(),
+                }],
+            },
+            version,
+        ),
+        ApiKey::DescribeCluster => encode(
+            &describe_cluster::DescribeClusterResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                error_message: None,
+                endpoint_type: 1,
+                cluster_id: "cluster".into(),
+                controller_id: 1,
+                brokers: vec![describe_cluster::DescribeClusterBroker {
+                    broker_id: 1,
+                    host: "localhost".into(),
+                    port: 9092,
+                    rack: Some("r1".into()),
+                }],
+                cluster_authorized_operations: i32::MIN,
+            },
+            version,
+        ),
+        ApiKey::DescribeTopicPartitions => encode(
+            &describe_topic_partitions::DescribeTopicPartitionsResponse {
+                throttle_time_ms: 1,
+                topics: vec![
+                    describe_topic_partitions::DescribeTopicPartitionsResponseTopic {
+                        error_code: ErrorCode::NONE,
+                        name: Some("events".into()),
+                        topic_id,
+                        is_internal: false,
+                        partitions: vec![
+                            describe_topic_partitions::DescribeTopicPartitionsResponsePartition {
+                                error_code: ErrorCode::NONE,
+                                partition_index: 0,
+                                leader_id: 1,
+                                leader_epoch: 0,
+                                replica_nodes: vec![1],
+                                isr_nodes: vec![1],
+                                eligible_leader_replicas: None,
+                                last_known_elr: Some(vec![]),
+                                offline_replicas: vec![],
+                            },
+                        ],
+                        topic_authorized_operations: i32::MIN,
+                    },
+                ],
+                next_cursor: Some(describe_topic_partitions::Cursor {
+                    topic_name: "events".into(),
+                    partition_index: 1,
+                }),
+            },
+            version,
+        ),
+        _ => Vec::new(),
+    }
+}
