@@ -27,8 +27,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fjord-target}"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 VENV_DIR="${VENV_DIR:-$HOME/.cache/fjord-venv}"
-PY_PACKAGES=(confluent-kafka kafka-python aiokafka pytest fastavro)
-PY_IMPORTS="confluent_kafka, kafka, aiokafka, pytest, fastavro"
+PY_PACKAGES=(confluent-kafka kafka-python aiokafka pytest fastavro lz4)
+PY_IMPORTS="confluent_kafka, kafka, aiokafka, pytest, fastavro, lz4"
 
 SUITE_START=$SECONDS
 SUMMARY=()

@@ -321,3 +321,23 @@ def test_aiokafka_produces_and_consumes(fjord):
 
     values = asyncio.run(run())
     assert sorted(values) == sorted(b"v%d" % i for i in range(40))
+
+
+@pytest.mark.parametrize("codec", ["gzip", "lz4"])
+def test_kafka_python_compressed_batches_are_stored_as_sent(fjord, codec):
+    from conftest import FJORD
+    from kafka import KafkaProducer
+
+    name = topic_name(f"kpy-{codec}")
+    create_topic(fjord.bootstrap, name)
+    producer = KafkaProducer(bootstrap_servers=fjord.bootstrap, acks="all", compression_type=codec, linger_ms=20)
+    for i in range(100):
+        producer.send(name, key=b"k%d" % i, value=b"value-%d-" % i * 10)
+    producer.flush(10)
+    producer.close()
+    consumed = consume_all(fjord.bootstrap, name, 1, 100)
+    assert [m.value() for m in consumed] == [b"value-%d-" % i * 10 for i in range(100)]
+    segment = fjord.data_dir / f"{name}-0" / "00000000000000000000.log"
+    dump = subprocess.run([str(FJORD), "dump-log", "--files", str(segment)], capture_output=True, text=True, timeout=30)
+    codecs = {line.split("compresscodec: ")[1].split()[0] for line in dump.stdout.splitlines() if "compresscodec:" in line}
+    assert codecs == {codec}
