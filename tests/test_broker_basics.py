@@ -341,3 +341,20 @@ def test_kafka_python_compressed_batches_are_stored_as_sent(fjord, codec):
     dump = subprocess.run([str(FJORD), "dump-log", "--files", str(segment)], capture_output=True, text=True, timeout=30)
     codecs = {line.split("compresscodec: ")[1].split()[0] for line in dump.stdout.splitlines() if "compresscodec:" in line}
     assert codecs == {codec}
+
+
+def test_admin_manual_replica_assignment(fjord):
+    name = topic_name("assigned")
+    admin = AdminClient({"bootstrap.servers": fjord.bootstrap})
+    admin.create_topics([NewTopic(name, 2, replica_assignment=[[1], [1]])])[name].result(timeout=10)
+    partitions = admin.list_topics(name, timeout=10).topics[name].partitions
+    assert sorted(partitions) == [0, 1] and all(p.leader == 1 for p in partitions.values())
+    admin.create_partitions([NewPartitions(name, 3, replica_assignment=[[1]])])[name].result(timeout=10)
+    assert len(admin.list_topics(name, timeout=10).topics[name].partitions) == 3
+    bad = topic_name("bad-assign")
+    with pytest.raises(KafkaException) as err:
+        admin.create_topics([NewTopic(bad, 1, replica_assignment=[[7]])])[bad].result(timeout=10)
+    assert err.value.args[0].name() == "INVALID_REPLICA_ASSIGNMENT"
+    with pytest.raises(KafkaException) as err:
+        admin.create_partitions([NewPartitions(name, 5, replica_assignment=[[1]])])[name].result(timeout=10)
+    assert err.value.args[0].name() == "INVALID_REPLICA_ASSIGNMENT"

@@ -7,7 +7,7 @@ use fjord_config::{ServerConfig, TopicConfig};
 use fjord_protocol::CompressionType;
 use fjord_storage::{Log, LogConfig, LogManager, TopicPartition};
 
-use crate::metadata::{BrokerEndpoint, ClusterMetadata, MetadataError, TopicMetadata};
+use crate::metadata::{BrokerEndpoint, ClusterMetadata, MetadataError, Placement, TopicMetadata};
 
 /// A topic's settings that the produce path reads on every request.
 #[derive(Debug, Clone, Copy)]
@@ -162,19 +162,30 @@ impl Broker {
         configs: Vec<(String, String)>,
         validate_only: bool,
     ) -> Result<Arc<TopicMetadata>, MetadataError> {
+        let placement = Placement::Spread {
+            count: num_partitions,
+            replication_factor,
+        };
+        self.create_topic_placed(name, placement, configs, validate_only)
+    }
+
+    /// As [`Broker::create_topic`], with the partitions placed by `placement`.
+    pub fn create_topic_placed(
+        &self,
+        name: &str,
+        placement: Placement,
+        configs: Vec<(String, String)>,
+        validate_only: bool,
+    ) -> Result<Arc<TopicMetadata>, MetadataError> {
         if let Err(err) = self.config.topic_config().with_overrides(&configs) {
             return Err(MetadataError::new(
                 fjord_protocol::ErrorCode::INVALID_CONFIG,
                 err.to_string(),
             ));
         }
-        let topic = self.metadata.create_topic(
-            name,
-            num_partitions,
-            replication_factor,
-            configs,
-            validate_only,
-        )?;
+        let topic = self
+            .metadata
+            .create_topic_placed(name, placement, configs, validate_only)?;
         if !validate_only {
             self.ensure_logs(&topic)?;
         }

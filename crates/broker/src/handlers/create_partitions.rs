@@ -16,24 +16,22 @@ pub fn handle(
         .topics
         .iter()
         .map(|topic| {
-            let outcome = if topic.assignments.as_ref().is_some_and(|a| !a.is_empty()) {
-                Err((
-                    ErrorCode::INVALID_REQUEST,
-                    "Manual replica assignment is not supported yet.".to_owned(),
-                ))
-            } else {
-                broker
-                    .metadata
-                    .create_partitions(&topic.name, topic.count, request.validate_only)
-                    .and_then(|grown| {
-                        if request.validate_only {
-                            Ok(())
-                        } else {
-                            broker.ensure_logs(&grown)
-                        }
-                    })
-                    .map_err(|err| (err.code, err.message))
-            };
+            let assignment = topic
+                .assignments
+                .as_ref()
+                .filter(|a| !a.is_empty())
+                .map(|a| a.iter().map(|x| x.broker_ids.clone()).collect());
+            let outcome = broker
+                .metadata
+                .create_partitions(&topic.name, topic.count, assignment, request.validate_only)
+                .and_then(|grown| {
+                    if request.validate_only {
+                        Ok(())
+                    } else {
+                        broker.ensure_logs(&grown)
+                    }
+                })
+                .map_err(|err| (err.code, err.message));
             match outcome {
                 Ok(()) => CreatePartitionsTopicResult {
                     name: topic.name.clone(),

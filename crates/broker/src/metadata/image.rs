@@ -95,6 +95,38 @@ impl MetadataImage {
         self.grow_topic_with(topic, partitions, replication_factor)
     }
 
+    /// A new topic with the replicas a client assigned, the first leading.
+    pub(super) fn assigned_new_topic(
+        &self,
+        name: &str,
+        assignment: Vec<Vec<i32>>,
+        configs: Vec<(String, String)>,
+    ) -> TopicMetadata {
+        let mut topic = TopicMetadata {
+            name: name.to_owned(),
+            id: uuid::Uuid::new_v4(),
+            partitions: Vec::new(),
+            configs,
+            internal: super::INTERNAL_TOPICS.contains(&name),
+        };
+        Self::append_assigned(&mut topic, assignment);
+        topic
+    }
+
+    /// Adds partitions with the given replicas after the existing ones.
+    pub(super) fn append_assigned(topic: &mut TopicMetadata, assignment: Vec<Vec<i32>>) {
+        for replicas in assignment {
+            let index = topic.partitions.len() as i32;
+            topic.partitions.push(PartitionMetadata {
+                index,
+                leader: replicas[0],
+                leader_epoch: 0,
+                isr: replicas.clone(),
+                replicas,
+            });
+        }
+    }
+
     pub(super) fn grow_topic(&self, topic: &TopicMetadata, count: i32) -> TopicMetadata {
         let replication_factor = topic
             .partitions

@@ -6,6 +6,7 @@
 //! at start. The cluster issue puts a Raft quorum behind the same interface: handlers
 //! never assume they run on one node; they read leaders and ISR from here.
 
+mod assignment;
 mod image;
 mod meta_properties;
 mod metadata_log;
@@ -17,6 +18,7 @@ use fjord_protocol::ErrorCode;
 use fjord_storage::LogManager;
 use parking_lot::{Mutex, RwLock};
 
+pub use assignment::{validate_assignment, Placement};
 pub use image::{BrokerEndpoint, MetadataImage, PartitionMetadata, TopicMetadata};
 pub use meta_properties::load_or_format;
 pub use topic_name::{validate_topic_name, INTERNAL_TOPICS};
@@ -97,6 +99,21 @@ impl ClusterMetadata {
         configs: Vec<(String, String)>,
         validate_only: bool,
     ) -> Result<Arc<TopicMetadata>, MetadataError> {
+        let placement = Placement::Spread {
+            count: num_partitions,
+            replication_factor,
+        };
+        self.create_topic_placed(name, placement, configs, validate_only)
+    }
+
+    /// Creates a topic with its partitions placed by `placement`.
+    pub fn create_topic_placed(
+        &self,
+        name: &str,
+        placement: Placement,
+        configs: Vec<(String, String)>,
+        validate_only: bool,
+    ) -> Result<Arc<TopicMetadata>, MetadataError> {
         validate_topic_name(name)?;
         let mut log = self.log.lock();
         let image = self.image();
@@ -106,33 +123,31 @@ impl ClusterMetadata {
                 format!("Topic '{name}' already exists."),
             ));
         }
-        if num_partitions <= 0 {
-            return Err(MetadataError::new(
-                ErrorCode::INVALID_PARTITIONS,
-                "Number of partitions must be larger than 0.",
-            ));
-        }
-        if replication_factor <= 0 {
-            return Err(MetadataError::new(
-                ErrorCode::INVALID_REPLICATION_FACTOR,
-                "Replication factor must be larger than 0.",
-            ));
-        }
-        let brokers = image.brokers().len();
-        if replication_factor as usize > brokers {
-            return Err(MetadataError::new(
-                ErrorCode::INVALID_REPLICATION_FACTOR,
-                format!("Replication factor: {replication_factor} larger than available brokers: {brokers}."),
-            ));
-        }
-        let topic = image.assign_new_topic(name, num_partitions, replication_factor, configs);
+        let brokers: Vec<i32> = image.brokers().iter().map(|b| b.node_id).collect();
+        let topic = match placement {
+            Placement::Spread {
+                count,
+                replication_factor,
+            } => {
+                check_spread(count, replication_factor, brokers.len())?;
+                image.assign_new_topic(name, count, replication_factor, configs)
+            }
+            Placement::Assigned(assignment) => {
+                validate_assignment(&assignment, &brokers, None)?;
+                image.assigned_new_topic(name, assignment, configs)
+            }
+        };
         if validate_only {
             return Ok(Arc::new(topic));
         }
         log.append(&metadata_log::MetadataRecord::Topic(topic.clone()))?;
         let topic = Arc::new(topic);
         self.update(|image| image.put_topic((*topic).clone()));
-        tracing::info!(topic = name, partitions = num_partitions, "created topic");
+        tracing::info!(
+            topic = name,
+            partitions = topic.partitions.len(),
+            "created topic"
+        );
         Ok(topic)
     }
 
@@ -159,6 +174,7 @@ impl ClusterMetadata {
         &self,
         name: &str,
         count: i32,
+        assignment: Option<Vec<Vec<i32>>>,
         validate_only: bool,
     ) -> Result<Arc<TopicMetadata>, MetadataError> {
         let mut log = self.log.lock();
@@ -176,7 +192,24 @@ impl ClusterMetadata {
                 format!("Topic already has {current} partitions."),
             ));
         }
-        let grown = self.image().grow_topic(&topic, count);
+        let grown = match assignment {
+            None => self.image().grow_topic(&topic, count),
+            Some(assignment) => {
+                let added = (count - current) as usize;
+                if assignment.len() != added {
+                    return Err(MetadataError::new(
+                        ErrorCode::INVALID_REPLICA_ASSIGNMENT,
+                        format!("Increasing the number of partitions by {added} but {} assignments provided.", assignment.len()),
+                    ));
+                }
+                let brokers: Vec<i32> = self.image().brokers().iter().map(|b| b.node_id).collect();
+                let replication_factor = topic.partitions.first().map(|p| p.replicas.len());
+                validate_assignment(&assignment, &brokers, replication_factor)?;
+                let mut grown = (*topic).clone();
+                MetadataImage::append_assigned(&mut grown, assignment);
+                grown
+            }
+        };
         if validate_only {
             return Ok(Arc::new(grown));
         }
@@ -225,6 +258,29 @@ impl ClusterMetadata {
         change(&mut next);
         *guard = Arc::new(next);
     }
+}
+
+/// Kafka's checks of a partition count and replication factor.
+fn check_spread(count: i32, replication_factor: i16, brokers: usize) -> Result<(), MetadataError> {
+    if count <= 0 {
+        return Err(MetadataError::new(
+            ErrorCode::INVALID_PARTITIONS,
+            "Number of partitions must be larger than 0.",
+        ));
+    }
+    if replication_factor <= 0 {
+        return Err(MetadataError::new(
+            ErrorCode::INVALID_REPLICATION_FACTOR,
+            "Replication factor must be larger than 0.",
+        ));
+    }
+    if replication_factor as usize > brokers {
+        return Err(MetadataError::new(
+            ErrorCode::INVALID_REPLICATION_FACTOR,
+            format!("Replication factor: {replication_factor} larger than available brokers: {brokers}."),
+        ));
+    }
+    Ok(())
 }
 
 fn unknown_topic() -> MetadataError {
