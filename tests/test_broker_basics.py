@@ -358,3 +358,21 @@ def test_admin_manual_replica_assignment(fjord):
     with pytest.raises(KafkaException) as err:
         admin.create_partitions([NewPartitions(name, 5, replica_assignment=[[1]])])[name].result(timeout=10)
     assert err.value.args[0].name() == "INVALID_REPLICA_ASSIGNMENT"
+
+
+def test_metadata_answers_with_the_listener_the_client_used(fresh_fjord):
+    from conftest import free_port
+
+    server = fresh_fjord()
+    internal = free_port()
+    server.overrides = [
+        f"listeners=PLAINTEXT://127.0.0.1:{server.port},INTERNAL://127.0.0.1:{internal},CONTROLLER://127.0.0.1:{server.controller_port}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{server.port},INTERNAL://localhost:{internal}",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name=INTERNAL",
+    ]
+    server.start()
+    for port, expected in [(server.port, f"127.0.0.1:{server.port}"), (internal, f"localhost:{internal}")]:
+        out = subprocess.run(["kcat", "-b", f"127.0.0.1:{port}", "-L"], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert f"broker 1 at {expected}" in out.stdout, out.stdout

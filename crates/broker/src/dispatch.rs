@@ -9,7 +9,7 @@ use fjord_protocol::{ApiKey, ErrorCode};
 
 use crate::handlers::{self, supported_versions};
 use crate::response::{encode, ready, ResponseFuture};
-use crate::Broker;
+use crate::{Broker, RequestContext};
 
 /// A request the broker does not answer: like Kafka, it closes the connection.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,7 @@ pub enum DispatchError {
 /// to send (or `None` for requests that get none).
 pub async fn dispatch(
     broker: &Arc<Broker>,
+    ctx: &RequestContext,
     mut frame: Vec<u8>,
 ) -> Result<Option<ResponseFuture>, DispatchError> {
     let (key, version, correlation_id) = RequestHeader::peek(&frame)?;
@@ -67,7 +68,7 @@ pub async fn dispatch(
     let v = version;
     Ok(Some(match api {
         ApiKey::ApiVersions => respond(&handlers::api_versions::handle(&decode(r, v)?)),
-        ApiKey::Metadata => respond(&handlers::metadata::handle(broker, &decode(r, v)?, v)),
+        ApiKey::Metadata => respond(&handlers::metadata::handle(broker, ctx, &decode(r, v)?, v)),
         ApiKey::Fetch => {
             handlers::fetch::handle(Arc::clone(broker), decode(r, v)?, v, header.correlation_id)
         }
@@ -85,6 +86,7 @@ pub async fn dispatch(
         )),
         ApiKey::DescribeCluster => respond(&handlers::describe_cluster::handle(
             broker,
+            ctx,
             &decode(r, v)?,
             v,
         )),

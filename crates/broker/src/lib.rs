@@ -15,6 +15,8 @@ pub mod error;
 pub mod handlers;
 pub mod metadata;
 pub mod network;
+pub mod request_context;
 pub mod response;
 
 pub use broker::Broker;
+pub use request_context::RequestContext;

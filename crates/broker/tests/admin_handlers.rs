@@ -82,6 +82,7 @@ fn start_broker_with_dirs(dir_count: usize, overrides: &[(&str, &str)]) -> TestB
     let logs = LogManager::startup(config.log_manager_config()).unwrap();
     let endpoint = BrokerEndpoint {
         node_id: NODE_ID,
+        listener: "PLAINTEXT".into(),
         host: "localhost".into(),
         port: 9092,
         rack: None,

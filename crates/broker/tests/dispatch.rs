@@ -21,11 +21,16 @@ fn broker(dir: &tempfile::TempDir) -> Arc<Broker> {
     let logs = LogManager::startup(config.log_manager_config()).unwrap();
     let endpoint = BrokerEndpoint {
         node_id: 1,
+        listener: "PLAINTEXT".into(),
         host: "localhost".into(),
         port: 9092,
         rack: None,
     };
     Broker::start(Arc::new(config), logs, vec![endpoint]).unwrap()
+}
+
+fn ctx() -> fjord_broker::RequestContext {
+    fjord_broker::RequestContext::new("PLAINTEXT", "127.0.0.1:1".parse().unwrap())
 }
 
 /// A request frame with a header and an empty body.
@@ -47,7 +52,7 @@ async fn test_dispatch_routes_every_advertised_api_and_version() {
         for version in versions.clone() {
             // An empty body is malformed for most APIs; what matters is that the request
             // reaches its decoder instead of being refused as unknown.
-            match dispatch(&broker, frame(*api, version)).await {
+            match dispatch(&broker, &ctx(), frame(*api, version)).await {
                 Err(DispatchError::UnknownApi(_))
                 | Err(DispatchError::UnsupportedVersion { .. }) => {
                     panic!("{api:?} v{version} is advertised but not routed")
@@ -66,20 +71,20 @@ async fn test_dispatch_refuses_unknown_apis_and_versions() {
     let mut unknown_key = frame(ApiKey::Metadata, 0);
     unknown_key[..2].copy_from_slice(&9999i16.to_be_bytes());
     assert!(matches!(
-        dispatch(&broker, unknown_key).await,
+        dispatch(&broker, &ctx(), unknown_key).await,
         Err(DispatchError::UnknownApi(9999))
     ));
     assert!(matches!(
-        dispatch(&broker, frame(ApiKey::Metadata, 99)).await,
+        dispatch(&broker, &ctx(), frame(ApiKey::Metadata, 99)).await,
         Err(DispatchError::UnsupportedVersion { .. })
     ));
     assert!(matches!(
-        dispatch(&broker, vec![0, 3]).await,
+        dispatch(&broker, &ctx(), vec![0, 3]).await,
         Err(DispatchError::Malformed(_))
     ));
     // ApiVersions at an unknown version is answered (KIP-511).
     assert!(matches!(
-        dispatch(&broker, frame(ApiKey::ApiVersions, 99)).await,
+        dispatch(&broker, &ctx(), frame(ApiKey::ApiVersions, 99)).await,
         Ok(Some(_))
     ));
     broker.logs.shutdown().unwrap();

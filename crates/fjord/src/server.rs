@@ -167,31 +167,32 @@ impl Server {
     }
 }
 
-/// This node's advertised address: the first advertised listener, with port 0 replaced
-/// by the port its listener was bound to.
-// TODO(issue 8): one endpoint per listener name, answered per the listener a request
-// arrived on, as Kafka does.
+/// This node's advertised addresses, one per advertised listener, with port 0 replaced
+/// by the port that listener was bound to.
 fn advertised_endpoints(
     config: &ServerConfig,
     bound: &[fjord_broker::network::BoundListener],
 ) -> Vec<BrokerEndpoint> {
-    let Some(advertised) = config.advertised_listeners.first() else {
-        return Vec::new();
-    };
-    let port = match advertised.port {
-        0 => bound
-            .iter()
-            .find(|b| b.name == advertised.name)
-            .or(bound.first())
-            .map_or(0, |b| b.local_addr.port()),
-        port => port,
-    };
-    vec![BrokerEndpoint {
-        node_id: config.node_id,
-        host: advertised.host.clone(),
-        port: port as i32,
-        rack: config.broker_rack.clone(),
-    }]
+    config
+        .advertised_listeners
+        .iter()
+        .map(|advertised| {
+            let port = match advertised.port {
+                0 => bound
+                    .iter()
+                    .find(|b| b.name == advertised.name)
+                    .map_or(0, |b| b.local_addr.port()),
+                port => port,
+            };
+            BrokerEndpoint {
+                node_id: config.node_id,
+                listener: advertised.name.clone(),
+                host: advertised.host.clone(),
+                port: port as i32,
+                rack: config.broker_rack.clone(),
+            }
+        })
+        .collect()
 }
 
 /// A future that completes on the first SIGINT (Ctrl-C) or SIGTERM. The handlers are

@@ -5,10 +5,11 @@ use fjord_protocol::messages::describe_cluster::{
 };
 use fjord_protocol::ErrorCode;
 
-use crate::Broker;
+use crate::{Broker, RequestContext};
 
 pub fn handle(
     broker: &Broker,
+    ctx: &RequestContext,
     request: &DescribeClusterRequest,
     _version: i16,
 ) -> DescribeClusterResponse {
@@ -21,8 +22,8 @@ pub fn handle(
         cluster_id: image.cluster_id().to_owned(),
         controller_id: image.controller_id(),
         brokers: image
-            .brokers()
-            .iter()
+            .brokers_on(&ctx.listener)
+            .into_iter()
             .map(|b| DescribeClusterBroker {
                 broker_id: b.node_id,
                 host: b.host.clone(),

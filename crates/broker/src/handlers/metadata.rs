@@ -8,7 +8,7 @@ use fjord_protocol::messages::metadata::{
 use fjord_protocol::ErrorCode;
 
 use crate::metadata::{MetadataImage, TopicMetadata};
-use crate::Broker;
+use crate::{Broker, RequestContext};
 
 /// Kafka's "not requested" value for authorized-operation fields.
 const NOT_REQUESTED: i32 = i32::MIN;
@@ -17,7 +17,12 @@ const NOT_REQUESTED: i32 = i32::MIN;
 const ALL_TOPIC_OPERATIONS: i32 =
     (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
 
-pub fn handle(broker: &Broker, request: &MetadataRequest, version: i16) -> MetadataResponse {
+pub fn handle(
+    broker: &Broker,
+    ctx: &RequestContext,
+    request: &MetadataRequest,
+    version: i16,
+) -> MetadataResponse {
     // Before v4 there is no flag: a named topic is created if the broker allows it.
     let may_create = broker.config.auto_create_topics_enable
         && (version < 4 || request.allow_auto_topic_creation);
@@ -52,7 +57,7 @@ pub fn handle(broker: &Broker, request: &MetadataRequest, version: i16) -> Metad
     let image = broker.metadata.image();
     MetadataResponse {
         throttle_time_ms: 0,
-        brokers: brokers(&image),
+        brokers: brokers(&image, &ctx.listener),
         cluster_id: Some(image.cluster_id().to_owned()),
         controller_id: image.controller_id(),
         topics,
@@ -60,10 +65,10 @@ pub fn handle(broker: &Broker, request: &MetadataRequest, version: i16) -> Metad
     }
 }
 
-fn brokers(image: &MetadataImage) -> Vec<MetadataResponseBroker> {
+fn brokers(image: &MetadataImage, listener: &str) -> Vec<MetadataResponseBroker> {
     image
-        .brokers()
-        .iter()
+        .brokers_on(listener)
+        .into_iter()
         .map(|b| MetadataResponseBroker {
             node_id: b.node_id,
             host: b.host.clone(),

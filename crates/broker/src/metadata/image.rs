@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokerEndpoint {
     pub node_id: i32,
+    /// The listener this address belongs to (`advertised.listeners` has one per name).
+    pub listener: String,
     pub host: String,
     pub port: i32,
     pub rack: Option<String>,
@@ -56,8 +58,26 @@ impl MetadataImage {
     pub fn controller_id(&self) -> i32 {
         self.controller_id
     }
+    /// Every endpoint of every broker, all listeners.
     pub fn brokers(&self) -> &[BrokerEndpoint] {
         &self.brokers
+    }
+
+    /// The brokers' endpoints on `listener`, as Metadata answers a client that connected
+    /// through it.
+    pub fn brokers_on(&self, listener: &str) -> Vec<&BrokerEndpoint> {
+        self.brokers
+            .iter()
+            .filter(|b| b.listener == listener)
+            .collect()
+    }
+
+    /// The ids of the live brokers.
+    pub fn broker_ids(&self) -> Vec<i32> {
+        let mut ids: Vec<i32> = self.brokers.iter().map(|b| b.node_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
     pub fn topics(&self) -> impl Iterator<Item = &Arc<TopicMetadata>> {
         self.topics.values()
@@ -141,7 +161,7 @@ impl MetadataImage {
         count: i32,
         replication_factor: i16,
     ) -> TopicMetadata {
-        let ids: Vec<i32> = self.brokers.iter().map(|b| b.node_id).collect();
+        let ids = self.broker_ids();
         for index in topic.partitions.len() as i32..count {
             let replicas: Vec<i32> = (0..replication_factor as usize)
                 .map(|r| ids[(index as usize + r) % ids.len().max(1)])

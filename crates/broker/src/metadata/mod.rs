@@ -123,7 +123,7 @@ impl ClusterMetadata {
                 format!("Topic '{name}' already exists."),
             ));
         }
-        let brokers: Vec<i32> = image.brokers().iter().map(|b| b.node_id).collect();
+        let brokers = image.broker_ids();
         let topic = match placement {
             Placement::Spread {
                 count,
@@ -202,7 +202,7 @@ impl ClusterMetadata {
                         format!("Increasing the number of partitions by {added} but {} assignments provided.", assignment.len()),
                     ));
                 }
-                let brokers: Vec<i32> = self.image().brokers().iter().map(|b| b.node_id).collect();
+                let brokers = self.image().broker_ids();
                 let replication_factor = topic.partitions.first().map(|p| p.replicas.len());
                 validate_assignment(&assignment, &brokers, replication_factor)?;
                 let mut grown = (*topic).clone();

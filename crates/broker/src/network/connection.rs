@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::dispatch;
 use crate::response::ResponseFuture;
-use crate::Broker;
+use crate::{Broker, RequestContext};
 
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
@@ -26,10 +26,11 @@ pub struct ConnectionConfig {
 
 pub async fn run(
     stream: TcpStream,
-    peer: SocketAddr,
+    ctx: RequestContext,
     broker: Arc<Broker>,
     config: ConnectionConfig,
 ) {
+    let peer = ctx.peer;
     let (mut reader, writer) = stream.into_split();
     let (pending_tx, pending_rx) = mpsc::channel::<ResponseFuture>(config.max_in_flight.max(1));
     let writer = tokio::spawn(write_responses(writer, pending_rx, peer));
@@ -42,7 +43,7 @@ pub async fn run(
                 break;
             }
         };
-        match dispatch::dispatch(&broker, frame).await {
+        match dispatch::dispatch(&broker, &ctx, frame).await {
             Ok(Some(pending)) => {
                 if pending_tx.send(pending).await.is_err() {
                     break;

@@ -58,7 +58,8 @@ pub async fn serve(
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let (broker, config) = (Arc::clone(&broker), config.clone());
-                    tokio::spawn(async move { connection::run(stream, peer, broker, config).await });
+                    let ctx = crate::RequestContext::new(&bound.name, peer);
+                    tokio::spawn(async move { connection::run(stream, ctx, broker, config).await });
                 }
                 Err(err) => {
                     tracing::warn!(listener = %bound.name, %err, "accept failed");
