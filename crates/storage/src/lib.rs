@@ -22,6 +22,7 @@ pub mod loader;
 pub mod log;
 pub mod log_manager;
 pub mod partition_metadata;
+pub mod producer_snapshot;
 pub mod producer_state;
 pub mod segment;
 pub mod topic_partition;

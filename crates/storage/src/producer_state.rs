@@ -192,6 +192,46 @@ impl ProducerStateManager {
         });
     }
 
+    /// Each producer's last batch, as a snapshot keeps it.
+    pub fn snapshot_entries(&self) -> Vec<crate::producer_snapshot::SnapshotEntry> {
+        let mut entries: Vec<_> = self
+            .producers
+            .iter()
+            .filter_map(|(id, e)| {
+                e.batches
+                    .back()
+                    .map(|b| crate::producer_snapshot::SnapshotEntry {
+                        producer_id: *id,
+                        epoch: e.epoch,
+                        last_sequence: b.last_seq,
+                        last_offset: b.last_offset,
+                        offset_delta: (b.last_offset - b.first_offset) as i32,
+                        timestamp: b.max_timestamp,
+                    })
+            })
+            .collect();
+        entries.sort_by_key(|e| e.producer_id);
+        entries
+    }
+
+    /// The state a snapshot describes.
+    pub fn from_snapshot(entries: &[crate::producer_snapshot::SnapshotEntry]) -> Self {
+        let mut state = Self::default();
+        for e in entries {
+            let first_seq = ((e.last_sequence as i64 - e.offset_delta as i64)
+                .rem_euclid(i32::MAX as i64 + 1)) as i32;
+            state.record(
+                e.producer_id,
+                e.epoch,
+                first_seq,
+                e.offset_delta,
+                e.last_offset - e.offset_delta as i64,
+                e.timestamp,
+            );
+        }
+        state
+    }
+
     pub fn clear(&mut self) {
         self.producers.clear();
     }

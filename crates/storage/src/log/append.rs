@@ -256,6 +256,9 @@ impl Log {
         self.segments
             .write()
             .insert(new_base_offset, std::sync::Arc::clone(&segment));
+        // The new file's directory entry must reach the disk with the next flush.
+        self.dir_needs_sync.store(true, Ordering::Release);
+        self.snapshot_producer_state(new_base_offset)?;
         tracing::info!(partition = %self.topic_partition, base_offset = new_base_offset, "rolled new log segment");
         Ok(segment)
     }

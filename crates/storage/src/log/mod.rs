@@ -24,6 +24,7 @@ use crate::config::LogConfig;
 use crate::error::{Result, StorageError};
 use crate::leader_epoch::LeaderEpochCache;
 use crate::loader::{LoadParams, LogLoader};
+use crate::producer_snapshot;
 use crate::producer_state::ProducerStateManager;
 use crate::segment::LogSegment;
 use crate::topic_partition::TopicPartition;
@@ -149,14 +150,35 @@ impl Log {
             .end_offset_for(epoch, self.log_end_offset())
     }
 
-    /// Rebuilds the producer state from the batch headers of the whole log.
+    /// Rebuilds the producer state: from the newest intact snapshot at or below the log
+    /// end, then the batch headers after it (the whole log when there is none).
     pub(crate) fn rebuild_producer_state(&self) -> Result<()> {
+        let dir = self.dir();
+        let log_end = self.log_end_offset();
         let mut producers = ProducerStateManager::default();
+        let mut from = i64::MIN;
+        for (offset, path) in producer_snapshot::list(&dir)?.into_iter().rev() {
+            if offset > log_end {
+                producer_snapshot::remove(&path)?;
+                continue;
+            }
+            match producer_snapshot::read(&path)? {
+                Some(entries) => {
+                    producers = ProducerStateManager::from_snapshot(&entries);
+                    from = offset;
+                    break;
+                }
+                None => {
+                    tracing::warn!(snapshot = %path.display(), "ignoring damaged producer snapshot");
+                    producer_snapshot::remove(&path)?;
+                }
+            }
+        }
         for segment in self.segments() {
             let file = segment.file_records();
             let mut position = 0;
             while let Some(batch) = file.batch_at(position)? {
-                if batch.producer_id >= 0 && !batch.is_control {
+                if batch.base_offset >= from && batch.producer_id >= 0 && !batch.is_control {
                     let delta = (batch.last_offset - batch.base_offset) as i32;
                     producers.record(
                         batch.producer_id,
@@ -172,6 +194,13 @@ impl Log {
         }
         *self.producers.lock() = producers;
         Ok(())
+    }
+
+    /// Writes the producer state as of `offset` (every batch below it). The append lock
+    /// is held, so nothing is appended meanwhile.
+    pub(crate) fn snapshot_producer_state(&self, offset: i64) -> Result<()> {
+        let entries = self.producers.lock().snapshot_entries();
+        producer_snapshot::write(&self.dir(), offset, &entries)
     }
 
     /// The lowest offset the log was truncated to since the last call, if any.
@@ -201,7 +230,8 @@ impl Log {
         let active = self.active_segment();
         active.on_become_inactive()?;
         self.flush_to(self.log_end_offset())?;
-        active.flush()
+        active.flush()?;
+        self.snapshot_producer_state(self.log_end_offset())
     }
 
     /// Renames the log's directory (for deletion); the log must be closed first.

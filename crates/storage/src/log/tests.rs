@@ -552,3 +552,69 @@ fn test_log_idempotent_retries_get_original_offsets_and_gaps_are_refused_across_
         ))
     ));
 }
+
+#[test]
+fn test_log_producer_state_from_snapshots_after_clean_and_unclean_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = idempotent_batch(1, 0, 0, 3).len() as u64;
+    // Two batches per segment, so rolls write snapshots along the way.
+    let cfg = || config(size * 2);
+    let log = open(dir.path(), cfg(), LoadParams::new_log());
+    for seq in 0..5 {
+        log.append_as_leader(
+            &mut idempotent_batch(9, 0, seq * 3, 3),
+            0,
+            AppendOrigin::Client,
+        )
+        .unwrap();
+    }
+    let snapshots: Vec<i64> = crate::producer_snapshot::list(dir.path())
+        .unwrap()
+        .into_iter()
+        .map(|(o, _)| o)
+        .collect();
+    assert_eq!(
+        snapshots,
+        vec![6, 12],
+        "one snapshot per roll, the newest two kept"
+    );
+    log.flush_to(log.log_end_offset()).unwrap();
+    drop(log);
+
+    // Unclean: the snapshot at 12 plus the batch after it give the state.
+    let unclean = LoadParams {
+        had_clean_shutdown: false,
+        recovery_point: 0,
+        log_start_offset: 0,
+    };
+    let log = open(dir.path(), cfg(), unclean);
+    let retry = log
+        .append_as_leader(&mut idempotent_batch(9, 0, 12, 3), 0, AppendOrigin::Client)
+        .unwrap();
+    assert_eq!(
+        retry.first_offset, 12,
+        "the last batch is recognised as a retry"
+    );
+    assert!(log
+        .append_as_leader(&mut idempotent_batch(9, 0, 16, 1), 0, AppendOrigin::Client)
+        .is_err());
+    log.close().unwrap();
+    assert!(
+        crate::producer_snapshot::snapshot_path(dir.path(), 15).exists(),
+        "clean close snapshots at the log end"
+    );
+
+    // A damaged snapshot is ignored and the state rebuilt from the log.
+    std::fs::write(
+        crate::producer_snapshot::snapshot_path(dir.path(), 15),
+        b"garbage",
+    )
+    .unwrap();
+    let log = open(dir.path(), cfg(), LoadParams::new_log());
+    assert_eq!(
+        log.append_as_leader(&mut idempotent_batch(9, 0, 15, 1), 0, AppendOrigin::Client)
+            .unwrap()
+            .first_offset,
+        15
+    );
+}
