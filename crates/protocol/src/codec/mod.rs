@@ -7,7 +7,10 @@
 //! particular) are returned as ranges of the frame, not copies: a produce request's
 //! batches are rewritten in place and appended from the frame they arrived in.
 
+pub mod min_size;
 mod reader;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod writer;
 
 pub use reader::Reader;

@@ -4,6 +4,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -35,18 +36,23 @@ impl Decode for AlterConfigsRequest {
     fn decode(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= FLEXIBLE;
         // Each resource: int8, string, array (and tagged fields).
-        let resources = r.array(flexible, if flexible { 4 } else { 7 }, |r| {
+        let resource_min = 1 + string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let resources = r.array(flexible, resource_min, |r| {
             let resource_type = r.i8()?;
             let resource_name = r.string(flexible)?.to_owned();
             // Each config: string, nullable string (and tagged fields).
-            let configs = r.array(flexible, if flexible { 3 } else { 4 }, |r| {
-                let config = AlterableConfig {
-                    name: r.string(flexible)?.to_owned(),
-                    value: r.nullable_string(flexible)?.map(str::to_owned),
-                };
-                r.skip_tagged_fields(flexible)?;
-                Ok(config)
-            })?;
+            let configs = r.array(
+                flexible,
+                2 * string_min(flexible) + tags_min(flexible),
+                |r| {
+                    let config = AlterableConfig {
+                        name: r.string(flexible)?.to_owned(),
+                        value: r.nullable_string(flexible)?.map(str::to_owned),
+                    };
+                    r.skip_tagged_fields(flexible)?;
+                    Ok(config)
+                },
+            )?;
             r.skip_tagged_fields(flexible)?;
             Ok(AlterConfigsResource {
                 resource_type,
@@ -115,7 +121,8 @@ impl Decode for AlterConfigsResponse {
         let flexible = version >= FLEXIBLE;
         let throttle_time_ms = r.i32()?;
         // Each response: int16, nullable string, int8, string (and tagged fields).
-        let responses = r.array(flexible, if flexible { 6 } else { 7 }, |r| {
+        let response_min = 2 + string_min(flexible) + 1 + string_min(flexible) + tags_min(flexible);
+        let responses = r.array(flexible, response_min, |r| {
             let response = AlterConfigsResourceResponse {
                 error_code: ErrorCode(r.i16()?),
                 error_message: r.nullable_string(flexible)?.map(str::to_owned),
@@ -138,12 +145,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode(message: &impl Encode, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        message.encode(&mut w, version);
-        w.into()
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, decode_exact, decode_without_panicking,
+    };
 
     fn request() -> AlterConfigsRequest {
         AlterConfigsRequest {
@@ -194,32 +198,12 @@ mod tests {
 
     #[test]
     fn test_alter_configs_request_round_trips_in_every_version() {
-        let request = request();
-        for version in VERSIONS {
-            let bytes = encode(&request, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                AlterConfigsRequest::decode(&mut r, version).unwrap(),
-                request,
-                "v{version}"
-            );
-            r.finish().unwrap();
-        }
+        assert_round_trips(&request(), VERSIONS);
     }
 
     #[test]
     fn test_alter_configs_response_round_trips_in_every_version() {
-        let response = response();
-        for version in VERSIONS {
-            let bytes = encode(&response, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                AlterConfigsResponse::decode(&mut r, version).unwrap(),
-                response,
-                "v{version}"
-            );
-            r.finish().unwrap();
-        }
+        assert_round_trips(&response(), VERSIONS);
     }
 
     #[test]
@@ -252,10 +236,7 @@ mod tests {
             }],
             validate_only: false,
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(AlterConfigsRequest::decode(&mut r, 0).unwrap(), expected);
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 0), bytes);
+        assert_golden(&expected, 0, &bytes);
     }
 
     #[test]
@@ -279,17 +260,12 @@ mod tests {
                 resource_name: "1".into(),
             }],
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(AlterConfigsResponse::decode(&mut r, 2).unwrap(), expected);
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 2), bytes);
+        assert_golden(&expected, 2, &bytes);
 
         // An unknown tagged field on the response entry (tag 3, two bytes) is skipped.
         let mut tagged = bytes[..14].to_vec();
         tagged.extend([1, 3, 2, 0xab, 0xcd, 0]);
-        let mut r = Reader::new(&tagged);
-        assert_eq!(AlterConfigsResponse::decode(&mut r, 2).unwrap(), expected);
-        r.finish().unwrap();
+        assert_eq!(decode_exact::<AlterConfigsResponse>(&tagged, 2), expected);
     }
 
     proptest! {
@@ -298,8 +274,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
             version in VERSIONS,
         ) {
-            let _ = AlterConfigsRequest::decode(&mut Reader::new(&bytes), version);
-            let _ = AlterConfigsResponse::decode(&mut Reader::new(&bytes), version);
+            decode_without_panicking::<AlterConfigsRequest>(&bytes, [version]);
+            decode_without_panicking::<AlterConfigsResponse>(&bytes, [version]);
         }
     }
 }

@@ -83,6 +83,7 @@ impl Decode for ApiVersionsResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::assert_round_trips;
 
     #[test]
     fn test_api_versions_request_v3_reads_client_software() {
@@ -104,16 +105,6 @@ mod tests {
             }],
             throttle_time_ms: 0,
         };
-        for version in VERSIONS {
-            let mut w = Writer::new();
-            response.encode(&mut w, version);
-            let bytes: Vec<u8> = w.into();
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                ApiVersionsResponse::decode(&mut r, version).unwrap(),
-                response
-            );
-            r.finish().unwrap();
-        }
+        assert_round_trips(&response, VERSIONS);
     }
 }

@@ -3,30 +3,12 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
 pub const VERSIONS: RangeInclusive<i16> = 0..=3;
 const FLEXIBLE: i16 = 2;
-
-/// Smallest encodings of a string (also a null one), an array, a tagged-field section.
-fn string_min(flexible: bool) -> usize {
-    if flexible {
-        1
-    } else {
-        2
-    }
-}
-fn array_min(flexible: bool) -> usize {
-    if flexible {
-        1
-    } else {
-        4
-    }
-}
-fn tags_min(flexible: bool) -> usize {
-    usize::from(flexible)
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreatePartitionsRequest {
@@ -172,24 +154,13 @@ impl Encode for CreatePartitionsResponse {
 
 #[cfg(test)]
 mod tests {
-    use std::fmt::Debug;
-
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode<T: Encode>(value: &T, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        value.encode(&mut w, version);
-        w.into()
-    }
-
-    fn assert_round_trips<T: Encode + Decode + PartialEq + Debug>(value: &T, version: i16) {
-        let bytes = encode(value, version);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(&T::decode(&mut r, version).unwrap(), value, "v{version}");
-        r.finish().unwrap();
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, damage, decode_without_panicking, encode_to_vec,
+        written_len,
+    };
 
     fn sample_request() -> CreatePartitionsRequest {
         CreatePartitionsRequest {
@@ -237,18 +208,14 @@ mod tests {
 
     #[test]
     fn test_create_partitions_request_round_trips_in_every_version() {
-        for version in VERSIONS {
-            assert_round_trips(&sample_request(), version);
-            assert_round_trips(&CreatePartitionsRequest::default(), version);
-        }
+        assert_round_trips(&sample_request(), VERSIONS);
+        assert_round_trips(&CreatePartitionsRequest::default(), VERSIONS);
     }
 
     #[test]
     fn test_create_partitions_response_round_trips_in_every_version() {
-        for version in VERSIONS {
-            assert_round_trips(&sample_response(), version);
-            assert_round_trips(&CreatePartitionsResponse::default(), version);
-        }
+        assert_round_trips(&sample_response(), VERSIONS);
+        assert_round_trips(&CreatePartitionsResponse::default(), VERSIONS);
     }
 
     #[test]
@@ -271,10 +238,7 @@ mod tests {
             timeout_ms: 10_000,
             validate_only: false,
         };
-        assert_eq!(encode(&request, 1), v1);
-        let mut r = Reader::new(&v1);
-        assert_eq!(CreatePartitionsRequest::decode(&mut r, 1).unwrap(), request);
-        r.finish().unwrap();
+        assert_golden(&request, 1, &v1);
 
         #[rustfmt::skip]
         let v3 = [
@@ -300,10 +264,7 @@ mod tests {
             timeout_ms: 0,
             validate_only: true,
         };
-        assert_eq!(encode(&request, 3), v3);
-        let mut r = Reader::new(&v3);
-        assert_eq!(CreatePartitionsRequest::decode(&mut r, 3).unwrap(), request);
-        r.finish().unwrap();
+        assert_golden(&request, 3, &v3);
     }
 
     #[test]
@@ -324,23 +285,15 @@ mod tests {
                 error_message: None,
             }],
         };
-        assert_eq!(encode(&response, 0), bytes);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            CreatePartitionsResponse::decode(&mut r, 0).unwrap(),
-            response
-        );
-        r.finish().unwrap();
+        assert_golden(&response, 0, &bytes);
     }
 
     #[test]
     fn test_create_partitions_min_sizes_match_the_smallest_encodings() {
         for version in VERSIONS {
             let flexible = version >= FLEXIBLE;
-            let mut w = Writer::new();
-            CreatePartitionsTopic::default().write(&mut w, flexible);
             assert_eq!(
-                w.bytes_written().len(),
+                written_len(|w| CreatePartitionsTopic::default().write(w, flexible)),
                 CreatePartitionsTopic::min_size(flexible)
             );
             let response = CreatePartitionsResponse {
@@ -351,9 +304,9 @@ mod tests {
                     error_message: None,
                 }],
             };
-            let empty = encode(&CreatePartitionsResponse::default(), version).len();
+            let empty = encode_to_vec(&CreatePartitionsResponse::default(), version).len();
             assert_eq!(
-                encode(&response, version).len() - empty,
+                encode_to_vec(&response, version).len() - empty,
                 CreatePartitionsTopicResult::min_size(flexible)
             );
         }
@@ -364,10 +317,8 @@ mod tests {
         fn test_create_partitions_decoders_never_panic_on_random_bytes(
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
         ) {
-            for version in VERSIONS {
-                let _ = CreatePartitionsRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = CreatePartitionsResponse::decode(&mut Reader::new(&bytes), version);
-            }
+            decode_without_panicking::<CreatePartitionsRequest>(&bytes, VERSIONS);
+            decode_without_panicking::<CreatePartitionsResponse>(&bytes, VERSIONS);
         }
 
         #[test]
@@ -377,15 +328,13 @@ mod tests {
             byte in any::<u8>(),
             cut in any::<prop::sample::Index>(),
         ) {
-            for mut bytes in [
-                encode(&sample_request(), version),
-                encode(&sample_response(), version),
+            for message in [
+                encode_to_vec(&sample_request(), version),
+                encode_to_vec(&sample_response(), version),
             ] {
-                let i = at.index(bytes.len());
-                bytes[i] = byte;
-                bytes.truncate(cut.index(bytes.len() + 1));
-                let _ = CreatePartitionsRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = CreatePartitionsResponse::decode(&mut Reader::new(&bytes), version);
+                let bytes = damage(message, at, byte, cut);
+                decode_without_panicking::<CreatePartitionsRequest>(&bytes, [version]);
+                decode_without_panicking::<CreatePartitionsResponse>(&bytes, [version]);
             }
         }
     }

@@ -8,6 +8,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min, when};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -16,33 +17,6 @@ const FLEXIBLE: i16 = 5;
 
 /// The tag of `CreatableTopicResult::topic_config_error_code`.
 const TOPIC_CONFIG_ERROR_CODE_TAG: u32 = 0;
-
-/// Smallest encodings of a string (also a null one), an array, a tagged-field section.
-fn string_min(flexible: bool) -> usize {
-    if flexible {
-        1
-    } else {
-        2
-    }
-}
-fn array_min(flexible: bool) -> usize {
-    if flexible {
-        1
-    } else {
-        4
-    }
-}
-fn tags_min(flexible: bool) -> usize {
-    usize::from(flexible)
-}
-/// `size` if a field is present in the version, else nothing.
-fn when(present: bool, size: usize) -> usize {
-    if present {
-        size
-    } else {
-        0
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateTopicsRequest {
@@ -340,24 +314,13 @@ impl Encode for CreateTopicsResponse {
 
 #[cfg(test)]
 mod tests {
-    use std::fmt::Debug;
-
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode<T: Encode>(value: &T, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        value.encode(&mut w, version);
-        w.into()
-    }
-
-    fn assert_round_trips<T: Encode + Decode + PartialEq + Debug>(value: &T, version: i16) {
-        let bytes = encode(value, version);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(&T::decode(&mut r, version).unwrap(), value, "v{version}");
-        r.finish().unwrap();
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, damage, decode_without_panicking, encode_to_vec,
+        written_len,
+    };
 
     fn sample_request() -> CreateTopicsRequest {
         CreateTopicsRequest {
@@ -455,16 +418,14 @@ mod tests {
 
     #[test]
     fn test_create_topics_request_round_trips_in_every_version() {
-        for version in VERSIONS {
-            assert_round_trips(&sample_request(), version);
-            assert_round_trips(&CreateTopicsRequest::default(), version);
-        }
+        assert_round_trips(&sample_request(), VERSIONS);
+        assert_round_trips(&CreateTopicsRequest::default(), VERSIONS);
     }
 
     #[test]
     fn test_create_topics_response_round_trips_in_every_version() {
         for version in VERSIONS {
-            assert_round_trips(&sample_response(version), version);
+            assert_round_trips(&sample_response(version), [version]);
         }
     }
 
@@ -502,10 +463,7 @@ mod tests {
             timeout_ms: 1000,
             validate_only: true,
         };
-        assert_eq!(encode(&request, 4), bytes);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(CreateTopicsRequest::decode(&mut r, 4).unwrap(), request);
-        r.finish().unwrap();
+        assert_golden(&request, 4, &bytes);
     }
 
     #[test]
@@ -541,10 +499,7 @@ mod tests {
                 configs: None,
             }],
         };
-        assert_eq!(encode(&response, 7), bytes);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(CreateTopicsResponse::decode(&mut r, 7).unwrap(), response);
-        r.finish().unwrap();
+        assert_golden(&response, 7, &bytes);
     }
 
     #[test]
@@ -576,9 +531,10 @@ mod tests {
     fn test_create_topics_min_sizes_match_the_smallest_encodings() {
         for version in VERSIONS {
             let flexible = version >= FLEXIBLE;
-            let mut w = Writer::new();
-            CreatableTopic::default().write(&mut w, flexible);
-            assert_eq!(w.bytes_written().len(), CreatableTopic::min_size(flexible));
+            assert_eq!(
+                written_len(|w| CreatableTopic::default().write(w, flexible)),
+                CreatableTopic::min_size(flexible)
+            );
             let config = CreatableTopicConfigs {
                 name: String::new(),
                 value: None,
@@ -586,10 +542,8 @@ mod tests {
                 config_source: -1,
                 is_sensitive: false,
             };
-            let mut w = Writer::new();
-            config.write(&mut w, flexible);
             assert_eq!(
-                w.bytes_written().len(),
+                written_len(|w| config.write(w, flexible)),
                 CreatableTopicConfigs::min_size(flexible)
             );
             let result = CreatableTopicResult {
@@ -602,10 +556,8 @@ mod tests {
                 replication_factor: -1,
                 configs: None,
             };
-            let mut w = Writer::new();
-            result.write(&mut w, version);
             assert_eq!(
-                w.bytes_written().len(),
+                written_len(|w| result.write(w, version)),
                 CreatableTopicResult::min_size(version)
             );
         }
@@ -616,10 +568,8 @@ mod tests {
         fn test_create_topics_decoders_never_panic_on_random_bytes(
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
         ) {
-            for version in VERSIONS {
-                let _ = CreateTopicsRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = CreateTopicsResponse::decode(&mut Reader::new(&bytes), version);
-            }
+            decode_without_panicking::<CreateTopicsRequest>(&bytes, VERSIONS);
+            decode_without_panicking::<CreateTopicsResponse>(&bytes, VERSIONS);
         }
 
         #[test]
@@ -629,15 +579,13 @@ mod tests {
             byte in any::<u8>(),
             cut in any::<prop::sample::Index>(),
         ) {
-            for mut bytes in [
-                encode(&sample_request(), version),
-                encode(&sample_response(version), version),
+            for message in [
+                encode_to_vec(&sample_request(), version),
+                encode_to_vec(&sample_response(version), version),
             ] {
-                let i = at.index(bytes.len());
-                bytes[i] = byte;
-                bytes.truncate(cut.index(bytes.len() + 1));
-                let _ = CreateTopicsRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = CreateTopicsResponse::decode(&mut Reader::new(&bytes), version);
+                let bytes = damage(message, at, byte, cut);
+                decode_without_panicking::<CreateTopicsRequest>(&bytes, [version]);
+                decode_without_panicking::<CreateTopicsResponse>(&bytes, [version]);
             }
         }
     }

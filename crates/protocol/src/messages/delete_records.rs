@@ -3,6 +3,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -34,10 +35,11 @@ impl Decode for DeleteRecordsRequest {
     fn decode(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= FLEXIBLE;
         // Each topic: string, array (and tagged fields).
-        let topics = r.array(flexible, if flexible { 3 } else { 6 }, |r| {
+        let topic_min = string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let topics = r.array(flexible, topic_min, |r| {
             let name = r.string(flexible)?.to_owned();
             // Each partition: int32, int64 (and tagged fields).
-            let partitions = r.array(flexible, if flexible { 13 } else { 12 }, |r| {
+            let partitions = r.array(flexible, 4 + 8 + tags_min(flexible), |r| {
                 let partition = DeleteRecordsPartition {
                     partition_index: r.i32()?,
                     offset: r.i64()?,
@@ -115,10 +117,11 @@ impl Decode for DeleteRecordsResponse {
         let flexible = version >= FLEXIBLE;
         let throttle_time_ms = r.i32()?;
         // Each topic: string, array (and tagged fields).
-        let topics = r.array(flexible, if flexible { 3 } else { 6 }, |r| {
+        let topic_min = string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let topics = r.array(flexible, topic_min, |r| {
             let name = r.string(flexible)?.to_owned();
             // Each partition: int32, int64, int16 (and tagged fields).
-            let partitions = r.array(flexible, if flexible { 15 } else { 14 }, |r| {
+            let partitions = r.array(flexible, 4 + 8 + 2 + tags_min(flexible), |r| {
                 let partition = DeleteRecordsPartitionResult {
                     partition_index: r.i32()?,
                     low_watermark: r.i64()?,
@@ -143,12 +146,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode(message: &impl Encode, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        message.encode(&mut w, version);
-        w.into()
-    }
+    use crate::codec::test_support::{assert_golden, assert_round_trips, decode_without_panicking};
 
     fn request() -> DeleteRecordsRequest {
         DeleteRecordsRequest {
@@ -207,32 +205,12 @@ mod tests {
 
     #[test]
     fn test_delete_records_request_round_trips_in_every_version() {
-        let request = request();
-        for version in VERSIONS {
-            let bytes = encode(&request, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                DeleteRecordsRequest::decode(&mut r, version).unwrap(),
-                request,
-                "v{version}"
-            );
-            r.finish().unwrap();
-        }
+        assert_round_trips(&request(), VERSIONS);
     }
 
     #[test]
     fn test_delete_records_response_round_trips_in_every_version() {
-        let response = response();
-        for version in VERSIONS {
-            let bytes = encode(&response, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                DeleteRecordsResponse::decode(&mut r, version).unwrap(),
-                response,
-                "v{version}"
-            );
-            r.finish().unwrap();
-        }
+        assert_round_trips(&response(), VERSIONS);
     }
 
     #[test]
@@ -255,10 +233,7 @@ mod tests {
             }],
             timeout_ms: 30_000,
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(DeleteRecordsRequest::decode(&mut r, 1).unwrap(), expected);
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 1), bytes);
+        assert_golden(&expected, 1, &bytes);
     }
 
     #[test]
@@ -286,10 +261,7 @@ mod tests {
                 }],
             }],
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(DeleteRecordsResponse::decode(&mut r, 2).unwrap(), expected);
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 2), bytes);
+        assert_golden(&expected, 2, &bytes);
     }
 
     proptest! {
@@ -298,8 +270,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
             version in VERSIONS,
         ) {
-            let _ = DeleteRecordsRequest::decode(&mut Reader::new(&bytes), version);
-            let _ = DeleteRecordsResponse::decode(&mut Reader::new(&bytes), version);
+            decode_without_panicking::<DeleteRecordsRequest>(&bytes, [version]);
+            decode_without_panicking::<DeleteRecordsResponse>(&bytes, [version]);
         }
     }
 }

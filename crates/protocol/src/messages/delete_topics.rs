@@ -7,23 +7,12 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{string_min, tags_min, when};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
 pub const VERSIONS: RangeInclusive<i16> = 1..=6;
 const FLEXIBLE: i16 = 4;
-
-/// Smallest encodings of a string (also a null one), a tagged-field section.
-fn string_min(flexible: bool) -> usize {
-    if flexible {
-        1
-    } else {
-        2
-    }
-}
-fn tags_min(flexible: bool) -> usize {
-    usize::from(flexible)
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeleteTopicsRequest {
@@ -111,9 +100,7 @@ impl DeletableTopicResult {
     fn min_size(version: i16) -> usize {
         let flexible = version >= FLEXIBLE;
         let s = string_min(flexible);
-        let topic_id = if version >= 6 { 16 } else { 0 };
-        let error_message = if version >= 5 { s } else { 0 };
-        s + topic_id + 2 + error_message + tags_min(flexible)
+        s + when(version >= 6, 16) + 2 + when(version >= 5, s) + tags_min(flexible)
     }
 
     fn read(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
@@ -185,24 +172,13 @@ impl Encode for DeleteTopicsResponse {
 
 #[cfg(test)]
 mod tests {
-    use std::fmt::Debug;
-
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode<T: Encode>(value: &T, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        value.encode(&mut w, version);
-        w.into()
-    }
-
-    fn assert_round_trips<T: Encode + Decode + PartialEq + Debug>(value: &T, version: i16) {
-        let bytes = encode(value, version);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(&T::decode(&mut r, version).unwrap(), value, "v{version}");
-        r.finish().unwrap();
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, damage, decode_without_panicking, encode_to_vec,
+        written_len,
+    };
 
     /// A request with a non-default value in every field `version` has.
     fn sample_request(version: i16) -> DeleteTopicsRequest {
@@ -258,17 +234,17 @@ mod tests {
     #[test]
     fn test_delete_topics_request_round_trips_in_every_version() {
         for version in VERSIONS {
-            assert_round_trips(&sample_request(version), version);
-            assert_round_trips(&DeleteTopicsRequest::default(), version);
+            assert_round_trips(&sample_request(version), [version]);
         }
+        assert_round_trips(&DeleteTopicsRequest::default(), VERSIONS);
     }
 
     #[test]
     fn test_delete_topics_response_round_trips_in_every_version() {
         for version in VERSIONS {
-            assert_round_trips(&sample_response(version), version);
-            assert_round_trips(&DeleteTopicsResponse::default(), version);
+            assert_round_trips(&sample_response(version), [version]);
         }
+        assert_round_trips(&DeleteTopicsResponse::default(), VERSIONS);
     }
 
     #[test]
@@ -285,7 +261,7 @@ mod tests {
             timeout_ms: 30_000,
             ..DeleteTopicsRequest::default()
         };
-        assert_eq!(encode(&request, 3), v3);
+        assert_eq!(encode_to_vec(&request, 3), v3);
         assert_eq!(
             DeleteTopicsRequest::decode(&mut Reader::new(&v3), 3).unwrap(),
             request
@@ -313,10 +289,7 @@ mod tests {
             topic_names: vec![],
             timeout_ms: 100,
         };
-        assert_eq!(encode(&request, 6), v6);
-        let mut r = Reader::new(&v6);
-        assert_eq!(DeleteTopicsRequest::decode(&mut r, 6).unwrap(), request);
-        r.finish().unwrap();
+        assert_golden(&request, 6, &v6);
     }
 
     #[test]
@@ -340,10 +313,7 @@ mod tests {
                 error_message: Some("no".to_owned()),
             }],
         };
-        assert_eq!(encode(&response, 5), bytes);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(DeleteTopicsResponse::decode(&mut r, 5).unwrap(), response);
-        r.finish().unwrap();
+        assert_golden(&response, 5, &bytes);
     }
 
     #[test]
@@ -355,10 +325,8 @@ mod tests {
                 error_code: ErrorCode::NONE,
                 error_message: None,
             };
-            let mut w = Writer::new();
-            result.write(&mut w, version);
             assert_eq!(
-                w.bytes_written().len(),
+                written_len(|w| result.write(w, version)),
                 DeletableTopicResult::min_size(version)
             );
         }
@@ -369,10 +337,8 @@ mod tests {
         fn test_delete_topics_decoders_never_panic_on_random_bytes(
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
         ) {
-            for version in VERSIONS {
-                let _ = DeleteTopicsRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = DeleteTopicsResponse::decode(&mut Reader::new(&bytes), version);
-            }
+            decode_without_panicking::<DeleteTopicsRequest>(&bytes, VERSIONS);
+            decode_without_panicking::<DeleteTopicsResponse>(&bytes, VERSIONS);
         }
 
         #[test]
@@ -382,15 +348,13 @@ mod tests {
             byte in any::<u8>(),
             cut in any::<prop::sample::Index>(),
         ) {
-            for mut bytes in [
-                encode(&sample_request(version), version),
-                encode(&sample_response(version), version),
+            for message in [
+                encode_to_vec(&sample_request(version), version),
+                encode_to_vec(&sample_response(version), version),
             ] {
-                let i = at.index(bytes.len());
-                bytes[i] = byte;
-                bytes.truncate(cut.index(bytes.len() + 1));
-                let _ = DeleteTopicsRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = DeleteTopicsResponse::decode(&mut Reader::new(&bytes), version);
+                let bytes = damage(message, at, byte, cut);
+                decode_without_panicking::<DeleteTopicsRequest>(&bytes, [version]);
+                decode_without_panicking::<DeleteTopicsResponse>(&bytes, [version]);
             }
         }
     }

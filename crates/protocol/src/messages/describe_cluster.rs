@@ -5,6 +5,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{string_min, tags_min};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -82,7 +83,7 @@ pub struct DescribeClusterBroker {
 
 impl DescribeClusterBroker {
     /// The smallest encoding: two int32s, two compact strings, no tagged fields.
-    const MIN_SIZE: usize = 4 + 1 + 4 + 1 + 1;
+    const MIN_SIZE: usize = 4 + string_min(true) + 4 + string_min(true) + tags_min(true);
 
     fn read(r: &mut Reader<'_>, flexible: bool) -> Result<Self, DecodeError> {
         let broker = Self {
@@ -156,24 +157,13 @@ impl Encode for DescribeClusterResponse {
 
 #[cfg(test)]
 mod tests {
-    use std::fmt::Debug;
-
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode<T: Encode>(value: &T, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        value.encode(&mut w, version);
-        w.into()
-    }
-
-    fn assert_round_trips<T: Encode + Decode + PartialEq + Debug>(value: &T, version: i16) {
-        let bytes = encode(value, version);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(&T::decode(&mut r, version).unwrap(), value, "v{version}");
-        r.finish().unwrap();
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, damage, decode_without_panicking, encode_to_vec,
+        written_len,
+    };
 
     /// A request with a non-default value in every field `version` has.
     fn sample_request(version: i16) -> DescribeClusterRequest {
@@ -221,15 +211,15 @@ mod tests {
     #[test]
     fn test_describe_cluster_request_round_trips_in_every_version() {
         for version in VERSIONS {
-            assert_round_trips(&sample_request(version), version);
-            assert_round_trips(&DescribeClusterRequest::default(), version);
+            assert_round_trips(&sample_request(version), [version]);
         }
+        assert_round_trips(&DescribeClusterRequest::default(), VERSIONS);
     }
 
     #[test]
     fn test_describe_cluster_response_round_trips_in_every_version() {
         for version in VERSIONS {
-            assert_round_trips(&sample_response(version), version);
+            assert_round_trips(&sample_response(version), [version]);
         }
     }
 
@@ -249,7 +239,7 @@ mod tests {
             include_cluster_authorized_operations: false,
             endpoint_type: ENDPOINT_TYPE_CONTROLLERS,
         };
-        assert_eq!(encode(&request, 1), v1);
+        assert_eq!(encode_to_vec(&request, 1), v1);
         assert_eq!(
             DescribeClusterRequest::decode(&mut Reader::new(&v1), 1).unwrap(),
             request
@@ -290,20 +280,15 @@ mod tests {
             }],
             cluster_authorized_operations: i32::MIN,
         };
-        assert_eq!(encode(&response, 1), bytes);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            DescribeClusterResponse::decode(&mut r, 1).unwrap(),
-            response
-        );
-        r.finish().unwrap();
+        assert_golden(&response, 1, &bytes);
     }
 
     #[test]
     fn test_describe_cluster_broker_min_size_matches_the_smallest_encoding() {
-        let mut w = Writer::new();
-        DescribeClusterBroker::default().write(&mut w, true);
-        assert_eq!(w.bytes_written().len(), DescribeClusterBroker::MIN_SIZE);
+        assert_eq!(
+            written_len(|w| DescribeClusterBroker::default().write(w, true)),
+            DescribeClusterBroker::MIN_SIZE
+        );
     }
 
     proptest! {
@@ -312,8 +297,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
         ) {
             for version in VERSIONS {
-                let _ = DescribeClusterRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = DescribeClusterResponse::decode(&mut Reader::new(&bytes), version);
+                decode_without_panicking::<DescribeClusterRequest>(&bytes, [version]);
+                decode_without_panicking::<DescribeClusterResponse>(&bytes, [version]);
             }
         }
 
@@ -324,15 +309,13 @@ mod tests {
             byte in any::<u8>(),
             cut in any::<prop::sample::Index>(),
         ) {
-            for mut bytes in [
-                encode(&sample_request(version), version),
-                encode(&sample_response(version), version),
+            for message in [
+                encode_to_vec(&sample_request(version), version),
+                encode_to_vec(&sample_response(version), version),
             ] {
-                let i = at.index(bytes.len());
-                bytes[i] = byte;
-                bytes.truncate(cut.index(bytes.len() + 1));
-                let _ = DescribeClusterRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = DescribeClusterResponse::decode(&mut Reader::new(&bytes), version);
+                let bytes = damage(message, at, byte, cut);
+                decode_without_panicking::<DescribeClusterRequest>(&bytes, [version]);
+                decode_without_panicking::<DescribeClusterResponse>(&bytes, [version]);
             }
         }
     }

@@ -6,6 +6,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min, when};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -35,15 +36,14 @@ impl Decode for DescribeConfigsRequest {
     fn decode(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= FLEXIBLE;
         // Each resource: int8, string, nullable array (and tagged fields).
-        let resources = r.array(flexible, if flexible { 4 } else { 7 }, |r| {
+        let resource_min = 1 + string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let resources = r.array(flexible, resource_min, |r| {
             let resource = DescribeConfigsResource {
                 resource_type: r.i8()?,
                 resource_name: r.string(flexible)?.to_owned(),
-                configuration_keys: r.nullable_array(
-                    flexible,
-                    if flexible { 1 } else { 2 },
-                    |r| Ok(r.string(flexible)?.to_owned()),
-                )?,
+                configuration_keys: r.nullable_array(flexible, string_min(flexible), |r| {
+                    Ok(r.string(flexible)?.to_owned())
+                })?,
             };
             r.skip_tagged_fields(flexible)?;
             Ok(resource)
@@ -164,21 +164,28 @@ impl Decode for DescribeConfigsResponse {
     fn decode(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= FLEXIBLE;
         let throttle_time_ms = r.i32()?;
-        // Each result: int16, nullable string, int8, string, array.
-        let results = r.array(flexible, if flexible { 7 } else { 11 }, |r| {
+        let s = string_min(flexible);
+        let a = array_min(flexible);
+        let t = tags_min(flexible);
+        // Each result: int16, nullable string, int8, string, array (and tagged fields).
+        let result_min = 2 + s + 1 + s + a + t;
+        // Each entry: string, nullable string, three one-byte fields, array (and tagged
+        // fields); from v3 an int8 and a nullable string, counted only from v4.
+        let config_min = 2 * s + 3 + a + when(flexible, 1 + s) + t;
+        // Each synonym: string, nullable string, int8 (and tagged fields).
+        let synonym_min = 2 * s + 1 + t;
+        let results = r.array(flexible, result_min, |r| {
             let error_code = ErrorCode(r.i16()?);
             let error_message = r.nullable_string(flexible)?.map(str::to_owned);
             let resource_type = r.i8()?;
             let resource_name = r.string(flexible)?.to_owned();
-            // Each entry: string, nullable string, three one-byte fields, array (and in
-            // v4 an int8, a nullable string and tagged fields).
-            let configs = r.array(flexible, if flexible { 9 } else { 11 }, |r| {
+            let configs = r.array(flexible, config_min, |r| {
                 let name = r.string(flexible)?.to_owned();
                 let value = r.nullable_string(flexible)?.map(str::to_owned);
                 let read_only = r.bool()?;
                 let config_source = r.i8()?;
                 let is_sensitive = r.bool()?;
-                let synonyms = r.array(flexible, if flexible { 4 } else { 5 }, |r| {
+                let synonyms = r.array(flexible, synonym_min, |r| {
                     let synonym = DescribeConfigsSynonym {
                         name: r.string(flexible)?.to_owned(),
                         value: r.nullable_string(flexible)?.map(str::to_owned),
@@ -226,12 +233,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode(message: &impl Encode, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        message.encode(&mut w, version);
-        w.into()
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, decode_exact, decode_without_panicking,
+    };
 
     fn request(version: i16) -> DescribeConfigsRequest {
         DescribeConfigsRequest {
@@ -310,30 +314,14 @@ mod tests {
     #[test]
     fn test_describe_configs_request_round_trips_in_every_version() {
         for version in VERSIONS {
-            let request = request(version);
-            let bytes = encode(&request, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                DescribeConfigsRequest::decode(&mut r, version).unwrap(),
-                request,
-                "v{version}"
-            );
-            r.finish().unwrap();
+            assert_round_trips(&request(version), [version]);
         }
     }
 
     #[test]
     fn test_describe_configs_response_round_trips_in_every_version() {
         for version in VERSIONS {
-            let response = response(version);
-            let bytes = encode(&response, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                DescribeConfigsResponse::decode(&mut r, version).unwrap(),
-                response,
-                "v{version}"
-            );
-            r.finish().unwrap();
+            assert_round_trips(&response(version), [version]);
         }
     }
 
@@ -355,10 +343,7 @@ mod tests {
             include_synonyms: true,
             include_documentation: false,
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(DescribeConfigsRequest::decode(&mut r, 1).unwrap(), expected);
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 1), bytes);
+        assert_golden(&expected, 1, &bytes);
     }
 
     #[test]
@@ -410,23 +395,15 @@ mod tests {
                 }],
             }],
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            DescribeConfigsResponse::decode(&mut r, 4).unwrap(),
-            expected
-        );
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 4), bytes);
+        assert_golden(&expected, 4, &bytes);
 
         // An unknown top-level tagged field (tag 7, one byte) is skipped.
         let mut tagged = bytes[..bytes.len() - 1].to_vec();
         tagged.extend([1, 7, 1, 0xee]);
-        let mut r = Reader::new(&tagged);
         assert_eq!(
-            DescribeConfigsResponse::decode(&mut r, 4).unwrap(),
+            decode_exact::<DescribeConfigsResponse>(&tagged, 4),
             expected
         );
-        r.finish().unwrap();
     }
 
     proptest! {
@@ -435,8 +412,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
             version in VERSIONS,
         ) {
-            let _ = DescribeConfigsRequest::decode(&mut Reader::new(&bytes), version);
-            let _ = DescribeConfigsResponse::decode(&mut Reader::new(&bytes), version);
+            decode_without_panicking::<DescribeConfigsRequest>(&bytes, [version]);
+            decode_without_panicking::<DescribeConfigsResponse>(&bytes, [version]);
         }
     }
 }

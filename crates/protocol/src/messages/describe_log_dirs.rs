@@ -5,6 +5,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -31,7 +32,8 @@ impl Decode for DescribeLogDirsRequest {
     fn decode(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= FLEXIBLE;
         // Each topic: string, array (and tagged fields).
-        let topics = r.nullable_array(flexible, if flexible { 3 } else { 6 }, |r| {
+        let topic_min = string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let topics = r.nullable_array(flexible, topic_min, |r| {
             let topic = r.string(flexible)?.to_owned();
             let partitions = r.array(flexible, 4, |r| r.i32())?;
             r.skip_tagged_fields(flexible)?;
@@ -142,15 +144,17 @@ impl Decode for DescribeLogDirsResponse {
         } else {
             ErrorCode::NONE
         };
-        // Each result: int16, string, array (and in v4 two int64s, and tagged fields).
-        let results = r.array(flexible, if flexible { 5 } else { 8 }, |r| {
+        // Each result: int16, string, array (and tagged fields; v4's two int64s are not
+        // counted). Each topic: string, array (and tagged fields).
+        let result_min = 2 + string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let topic_min = string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let results = r.array(flexible, result_min, |r| {
             let error_code = ErrorCode(r.i16()?);
             let log_dir = r.string(flexible)?.to_owned();
-            // Each topic: string, array (and tagged fields).
-            let topics = r.array(flexible, if flexible { 3 } else { 6 }, |r| {
+            let topics = r.array(flexible, topic_min, |r| {
                 let name = r.string(flexible)?.to_owned();
                 // Each partition: int32, int64, int64, bool (and tagged fields).
-                let partitions = r.array(flexible, if flexible { 22 } else { 21 }, |r| {
+                let partitions = r.array(flexible, 4 + 8 + 8 + 1 + tags_min(flexible), |r| {
                     let partition = DescribeLogDirsPartition {
                         partition_index: r.i32()?,
                         partition_size: r.i64()?,
@@ -191,12 +195,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode(message: &impl Encode, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        message.encode(&mut w, version);
-        w.into()
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, decode_exact, decode_without_panicking, encode_to_vec,
+    };
 
     fn request() -> DescribeLogDirsRequest {
         DescribeLogDirsRequest {
@@ -259,32 +260,14 @@ mod tests {
 
     #[test]
     fn test_describe_log_dirs_request_round_trips_in_every_version() {
-        for version in VERSIONS {
-            for request in [request(), DescribeLogDirsRequest { topics: None }] {
-                let bytes = encode(&request, version);
-                let mut r = Reader::new(&bytes);
-                assert_eq!(
-                    DescribeLogDirsRequest::decode(&mut r, version).unwrap(),
-                    request,
-                    "v{version}"
-                );
-                r.finish().unwrap();
-            }
-        }
+        assert_round_trips(&request(), VERSIONS);
+        assert_round_trips(&DescribeLogDirsRequest { topics: None }, VERSIONS);
     }
 
     #[test]
     fn test_describe_log_dirs_response_round_trips_in_every_version() {
         for version in VERSIONS {
-            let response = response(version);
-            let bytes = encode(&response, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                DescribeLogDirsResponse::decode(&mut r, version).unwrap(),
-                response,
-                "v{version}"
-            );
-            r.finish().unwrap();
+            assert_round_trips(&response(version), [version]);
         }
     }
 
@@ -292,12 +275,10 @@ mod tests {
     fn test_describe_log_dirs_request_golden_bytes() {
         // v1: an int32 array length; -1 is null (every partition).
         let v1_all = [0xff, 0xff, 0xff, 0xff];
-        let mut r = Reader::new(&v1_all);
         assert_eq!(
-            DescribeLogDirsRequest::decode(&mut r, 1).unwrap(),
+            decode_exact::<DescribeLogDirsRequest>(&v1_all, 1),
             DescribeLogDirsRequest { topics: None }
         );
-        r.finish().unwrap();
 
         let v2 = [
             2, // topics: 1 (compact: n+1)
@@ -314,12 +295,9 @@ mod tests {
                 partitions: vec![0, 9],
             }]),
         };
-        let mut r = Reader::new(&v2);
-        assert_eq!(DescribeLogDirsRequest::decode(&mut r, 2).unwrap(), expected);
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 2), v2);
+        assert_golden(&expected, 2, &v2);
         assert_eq!(
-            encode(&DescribeLogDirsRequest { topics: None }, 2),
+            encode_to_vec(&DescribeLogDirsRequest { topics: None }, 2),
             [0, 0] // null array, tagged fields
         );
     }
@@ -365,13 +343,7 @@ mod tests {
                 usable_bytes: 2048,
             }],
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            DescribeLogDirsResponse::decode(&mut r, 4).unwrap(),
-            expected
-        );
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 4), bytes);
+        assert_golden(&expected, 4, &bytes);
     }
 
     proptest! {
@@ -380,8 +352,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
             version in VERSIONS,
         ) {
-            let _ = DescribeLogDirsRequest::decode(&mut Reader::new(&bytes), version);
-            let _ = DescribeLogDirsResponse::decode(&mut Reader::new(&bytes), version);
+            decode_without_panicking::<DescribeLogDirsRequest>(&bytes, [version]);
+            decode_without_panicking::<DescribeLogDirsResponse>(&bytes, [version]);
         }
     }
 }

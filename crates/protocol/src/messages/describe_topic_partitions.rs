@@ -7,6 +7,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -39,7 +40,7 @@ pub struct TopicRequest {
 
 impl TopicRequest {
     /// The smallest encoding: an empty compact string, no tagged fields.
-    const MIN_SIZE: usize = 1 + 1;
+    const MIN_SIZE: usize = string_min(true) + tags_min(true);
 }
 
 /// A position in the listing: in the request, where to start; in the response, where
@@ -131,7 +132,7 @@ pub struct DescribeTopicPartitionsResponseTopic {
 impl DescribeTopicPartitionsResponseTopic {
     /// The smallest encoding: error code, null name, uuid, bool, empty array, int32,
     /// no tagged fields.
-    const MIN_SIZE: usize = 2 + 1 + 16 + 1 + 1 + 4 + 1;
+    const MIN_SIZE: usize = 2 + string_min(true) + 16 + 1 + array_min(true) + 4 + tags_min(true);
 
     fn read(r: &mut Reader<'_>, flexible: bool) -> Result<Self, DecodeError> {
         let topic = Self {
@@ -181,7 +182,7 @@ pub struct DescribeTopicPartitionsResponsePartition {
 impl DescribeTopicPartitionsResponsePartition {
     /// The smallest encoding: error code, three int32s, five empty or null compact
     /// arrays, no tagged fields.
-    const MIN_SIZE: usize = 2 + 4 + 4 + 4 + 5 + 1;
+    const MIN_SIZE: usize = 2 + 4 + 4 + 4 + 5 * array_min(true) + tags_min(true);
 
     fn read(r: &mut Reader<'_>, flexible: bool) -> Result<Self, DecodeError> {
         let partition = Self {
@@ -251,24 +252,13 @@ impl Encode for DescribeTopicPartitionsResponse {
 
 #[cfg(test)]
 mod tests {
-    use std::fmt::Debug;
-
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode<T: Encode>(value: &T, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        value.encode(&mut w, version);
-        w.into()
-    }
-
-    fn assert_round_trips<T: Encode + Decode + PartialEq + Debug>(value: &T, version: i16) {
-        let bytes = encode(value, version);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(&T::decode(&mut r, version).unwrap(), value, "v{version}");
-        r.finish().unwrap();
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, damage, decode_without_panicking, encode_to_vec,
+        written_len,
+    };
 
     fn sample_request() -> DescribeTopicPartitionsRequest {
         DescribeTopicPartitionsRequest {
@@ -328,18 +318,14 @@ mod tests {
 
     #[test]
     fn test_describe_topic_partitions_request_round_trips_in_every_version() {
-        for version in VERSIONS {
-            assert_round_trips(&sample_request(), version);
-            assert_round_trips(&DescribeTopicPartitionsRequest::default(), version);
-        }
+        assert_round_trips(&sample_request(), VERSIONS);
+        assert_round_trips(&DescribeTopicPartitionsRequest::default(), VERSIONS);
     }
 
     #[test]
     fn test_describe_topic_partitions_response_round_trips_in_every_version() {
-        for version in VERSIONS {
-            assert_round_trips(&sample_response(), version);
-            assert_round_trips(&DescribeTopicPartitionsResponse::default(), version);
-        }
+        assert_round_trips(&sample_response(), VERSIONS);
+        assert_round_trips(&DescribeTopicPartitionsResponse::default(), VERSIONS);
     }
 
     #[test]
@@ -363,13 +349,7 @@ mod tests {
                 partition_index: 3,
             }),
         };
-        assert_eq!(encode(&request, 0), bytes);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            DescribeTopicPartitionsRequest::decode(&mut r, 0).unwrap(),
-            request
-        );
-        r.finish().unwrap();
+        assert_golden(&request, 0, &bytes);
         // A null cursor is a single -1 byte.
         let null_cursor = [1, 0, 0, 0, 1, 0xff, 0];
         let request =
@@ -429,13 +409,7 @@ mod tests {
             }],
             next_cursor: None,
         };
-        assert_eq!(encode(&response, 0), bytes);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            DescribeTopicPartitionsResponse::decode(&mut r, 0).unwrap(),
-            response
-        );
-        r.finish().unwrap();
+        assert_golden(&response, 0, &bytes);
     }
 
     #[test]
@@ -451,10 +425,8 @@ mod tests {
             last_known_elr: None,
             offline_replicas: vec![],
         };
-        let mut w = Writer::new();
-        partition.write(&mut w, true);
         assert_eq!(
-            w.bytes_written().len(),
+            written_len(|w| partition.write(w, true)),
             DescribeTopicPartitionsResponsePartition::MIN_SIZE
         );
         let topic = DescribeTopicPartitionsResponseTopic {
@@ -465,10 +437,8 @@ mod tests {
             partitions: vec![],
             topic_authorized_operations: 0,
         };
-        let mut w = Writer::new();
-        topic.write(&mut w, true);
         assert_eq!(
-            w.bytes_written().len(),
+            written_len(|w| topic.write(w, true)),
             DescribeTopicPartitionsResponseTopic::MIN_SIZE
         );
         let request = DescribeTopicPartitionsRequest {
@@ -477,7 +447,7 @@ mod tests {
         };
         // The array's 1-byte length, the topic, int32, null cursor, tagged fields.
         assert_eq!(
-            encode(&request, 0).len(),
+            encode_to_vec(&request, 0).len(),
             1 + TopicRequest::MIN_SIZE + 4 + 1 + 1
         );
     }
@@ -488,8 +458,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
         ) {
             for version in VERSIONS {
-                let _ = DescribeTopicPartitionsRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = DescribeTopicPartitionsResponse::decode(&mut Reader::new(&bytes), version);
+                decode_without_panicking::<DescribeTopicPartitionsRequest>(&bytes, [version]);
+                decode_without_panicking::<DescribeTopicPartitionsResponse>(&bytes, [version]);
             }
         }
 
@@ -500,15 +470,13 @@ mod tests {
             byte in any::<u8>(),
             cut in any::<prop::sample::Index>(),
         ) {
-            for mut bytes in [
-                encode(&sample_request(), version),
-                encode(&sample_response(), version),
+            for message in [
+                encode_to_vec(&sample_request(), version),
+                encode_to_vec(&sample_response(), version),
             ] {
-                let i = at.index(bytes.len());
-                bytes[i] = byte;
-                bytes.truncate(cut.index(bytes.len() + 1));
-                let _ = DescribeTopicPartitionsRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = DescribeTopicPartitionsResponse::decode(&mut Reader::new(&bytes), version);
+                let bytes = damage(message, at, byte, cut);
+                decode_without_panicking::<DescribeTopicPartitionsRequest>(&bytes, [version]);
+                decode_without_panicking::<DescribeTopicPartitionsResponse>(&bytes, [version]);
             }
         }
     }

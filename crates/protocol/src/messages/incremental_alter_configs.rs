@@ -3,6 +3,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -37,11 +38,13 @@ impl Decode for IncrementalAlterConfigsRequest {
     fn decode(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= FLEXIBLE;
         // Each resource: int8, string, array (and tagged fields).
-        let resources = r.array(flexible, if flexible { 4 } else { 7 }, |r| {
+        let resource_min = 1 + string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let resources = r.array(flexible, resource_min, |r| {
             let resource_type = r.i8()?;
             let resource_name = r.string(flexible)?.to_owned();
             // Each config: string, int8, nullable string (and tagged fields).
-            let configs = r.array(flexible, if flexible { 4 } else { 5 }, |r| {
+            let config_min = string_min(flexible) + 1 + string_min(flexible) + tags_min(flexible);
+            let configs = r.array(flexible, config_min, |r| {
                 let config = AlterableConfig {
                     name: r.string(flexible)?.to_owned(),
                     config_operation: r.i8()?,
@@ -119,7 +122,8 @@ impl Decode for IncrementalAlterConfigsResponse {
         let flexible = version >= FLEXIBLE;
         let throttle_time_ms = r.i32()?;
         // Each response: int16, nullable string, int8, string (and tagged fields).
-        let responses = r.array(flexible, if flexible { 6 } else { 7 }, |r| {
+        let response_min = 2 + string_min(flexible) + 1 + string_min(flexible) + tags_min(flexible);
+        let responses = r.array(flexible, response_min, |r| {
             let response = AlterConfigsResourceResponse {
                 error_code: ErrorCode(r.i16()?),
                 error_message: r.nullable_string(flexible)?.map(str::to_owned),
@@ -142,12 +146,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode(message: &impl Encode, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        message.encode(&mut w, version);
-        w.into()
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, decode_exact, decode_without_panicking, encode_to_vec,
+    };
 
     fn request() -> IncrementalAlterConfigsRequest {
         IncrementalAlterConfigsRequest {
@@ -205,32 +206,12 @@ mod tests {
 
     #[test]
     fn test_incremental_alter_configs_request_round_trips_in_every_version() {
-        let request = request();
-        for version in VERSIONS {
-            let bytes = encode(&request, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                IncrementalAlterConfigsRequest::decode(&mut r, version).unwrap(),
-                request,
-                "v{version}"
-            );
-            r.finish().unwrap();
-        }
+        assert_round_trips(&request(), VERSIONS);
     }
 
     #[test]
     fn test_incremental_alter_configs_response_round_trips_in_every_version() {
-        let response = response();
-        for version in VERSIONS {
-            let bytes = encode(&response, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                IncrementalAlterConfigsResponse::decode(&mut r, version).unwrap(),
-                response,
-                "v{version}"
-            );
-            r.finish().unwrap();
-        }
+        assert_round_trips(&response(), VERSIONS);
     }
 
     #[test]
@@ -271,16 +252,14 @@ mod tests {
             }],
             validate_only: true,
         };
-        let mut r = Reader::new(&bytes);
         assert_eq!(
-            IncrementalAlterConfigsRequest::decode(&mut r, 1).unwrap(),
+            decode_exact::<IncrementalAlterConfigsRequest>(&bytes, 1),
             expected
         );
-        r.finish().unwrap();
         // We write no tagged fields: an empty section in place of the unknown one.
         let mut untagged = bytes[..bytes.len() - 4].to_vec();
         untagged.push(0);
-        assert_eq!(encode(&expected, 1), untagged);
+        assert_eq!(encode_to_vec(&expected, 1), untagged);
     }
 
     #[test]
@@ -302,13 +281,7 @@ mod tests {
                 resource_name: "t".into(),
             }],
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            IncrementalAlterConfigsResponse::decode(&mut r, 0).unwrap(),
-            expected
-        );
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 0), bytes);
+        assert_golden(&expected, 0, &bytes);
     }
 
     proptest! {
@@ -317,8 +290,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
             version in VERSIONS,
         ) {
-            let _ = IncrementalAlterConfigsRequest::decode(&mut Reader::new(&bytes), version);
-            let _ = IncrementalAlterConfigsResponse::decode(&mut Reader::new(&bytes), version);
+            decode_without_panicking::<IncrementalAlterConfigsRequest>(&bytes, [version]);
+            decode_without_panicking::<IncrementalAlterConfigsResponse>(&bytes, [version]);
         }
     }
 }

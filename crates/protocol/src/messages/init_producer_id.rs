@@ -115,6 +115,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::codec::test_support::{
+        assert_round_trips, decode_exact, decode_without_panicking, encode_to_vec,
+    };
 
     fn sample_request(version: i16) -> InitProducerIdRequest {
         InitProducerIdRequest {
@@ -134,31 +137,18 @@ mod tests {
         }
     }
 
-    fn encode(value: &impl Encode, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        value.encode(&mut w, version);
-        w.into()
-    }
-
-    fn round_trip<T: Encode + Decode + PartialEq + std::fmt::Debug>(value: &T, version: i16) {
-        let bytes = encode(value, version);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(&T::decode(&mut r, version).unwrap(), value, "v{version}");
-        r.finish().unwrap();
-    }
-
     #[test]
     fn test_init_producer_id_round_trips_in_every_version() {
         for version in VERSIONS {
-            round_trip(&sample_request(version), version);
-            round_trip(
+            assert_round_trips(&sample_request(version), [version]);
+            assert_round_trips(
                 &InitProducerIdRequest {
                     transactional_id: None,
                     ..sample_request(version)
                 },
-                version,
+                [version],
             );
-            round_trip(&sample_response(), version);
+            assert_round_trips(&sample_response(), [version]);
         }
     }
 
@@ -168,9 +158,7 @@ mod tests {
             0xff, 0xff, // transactional_id: null
             0x00, 0x00, 0xea, 0x60, // transaction_timeout_ms: 60000
         ];
-        let mut r = Reader::new(&bytes);
-        let request = InitProducerIdRequest::decode(&mut r, 0).unwrap();
-        r.finish().unwrap();
+        let request: InitProducerIdRequest = decode_exact(&bytes, 0);
         assert_eq!(
             request,
             InitProducerIdRequest {
@@ -192,9 +180,7 @@ mod tests {
             0x00, 0x01, // producer_epoch: 1
             0x00, // tagged fields
         ];
-        let mut r = Reader::new(&bytes);
-        let request = InitProducerIdRequest::decode(&mut r, 3).unwrap();
-        r.finish().unwrap();
+        let request: InitProducerIdRequest = decode_exact(&bytes, 3);
         assert_eq!(
             request,
             InitProducerIdRequest {
@@ -221,7 +207,7 @@ mod tests {
             0, 0, 0, 0, 0, 0, 0x03, 0xe8, // producer_id: 1000
             0x00, 0x00, // producer_epoch: 0
         ];
-        assert_eq!(encode(&response, 0), expected);
+        assert_eq!(encode_to_vec(&response, 0), expected);
     }
 
     #[test]
@@ -239,7 +225,7 @@ mod tests {
             0xff, 0xff, // producer_epoch: -1
             0x00, // tagged fields
         ];
-        assert_eq!(encode(&response, 4), expected);
+        assert_eq!(encode_to_vec(&response, 4), expected);
     }
 
     proptest! {
@@ -248,8 +234,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..64),
             version in VERSIONS,
         ) {
-            let _ = InitProducerIdRequest::decode(&mut Reader::new(&bytes), version);
-            let _ = InitProducerIdResponse::decode(&mut Reader::new(&bytes), version);
+            decode_without_panicking::<InitProducerIdRequest>(&bytes, [version]);
+            decode_without_panicking::<InitProducerIdResponse>(&bytes, [version]);
         }
     }
 }

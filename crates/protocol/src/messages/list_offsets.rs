@@ -3,6 +3,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min, when};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -210,22 +211,18 @@ impl Decode for ListOffsetsResponse {
 
 /// A topic (request or response): a string, an array (and tagged fields).
 fn topic_min_size(flexible: bool) -> usize {
-    if flexible {
-        3
-    } else {
-        6
-    }
+    string_min(flexible) + array_min(flexible) + tags_min(flexible)
 }
 
 /// A request partition: int32, from v4 an int32, int64 (and tagged fields).
 fn partition_min_size(version: i16) -> usize {
-    12 + if version >= 4 { 4 } else { 0 } + usize::from(version >= FLEXIBLE)
+    12 + when(version >= 4, 4) + tags_min(version >= FLEXIBLE)
 }
 
 /// A response partition: int32, int16, two int64s, from v4 an int32 (and tagged
 /// fields).
 fn partition_response_min_size(version: i16) -> usize {
-    22 + if version >= 4 { 4 } else { 0 } + usize::from(version >= FLEXIBLE)
+    22 + when(version >= 4, 4) + tags_min(version >= FLEXIBLE)
 }
 
 #[cfg(test)]
@@ -233,6 +230,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::codec::test_support::{
+        assert_round_trips, damage, decode_exact, decode_without_panicking, encode_to_vec,
+    };
 
     fn sample_request(version: i16) -> ListOffsetsRequest {
         ListOffsetsRequest {
@@ -285,30 +285,17 @@ mod tests {
         }
     }
 
-    fn encode(value: &impl Encode, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        value.encode(&mut w, version);
-        w.into()
-    }
-
-    fn round_trip<T: Encode + Decode + PartialEq + std::fmt::Debug>(value: &T, version: i16) {
-        let bytes = encode(value, version);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(&T::decode(&mut r, version).unwrap(), value, "v{version}");
-        r.finish().unwrap();
-    }
-
     #[test]
     fn test_list_offsets_request_round_trips_in_every_version() {
         for version in VERSIONS {
-            round_trip(&sample_request(version), version);
+            assert_round_trips(&sample_request(version), [version]);
         }
     }
 
     #[test]
     fn test_list_offsets_response_round_trips_in_every_version() {
         for version in VERSIONS {
-            round_trip(&sample_response(version), version);
+            assert_round_trips(&sample_response(version), [version]);
         }
     }
 
@@ -323,9 +310,7 @@ mod tests {
             0x00, 0x00, 0x00, 0x00, // partition_index: 0
             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, // timestamp: EARLIEST
         ];
-        let mut r = Reader::new(&bytes);
-        let request = ListOffsetsRequest::decode(&mut r, 1).unwrap();
-        r.finish().unwrap();
+        let request: ListOffsetsRequest = decode_exact(&bytes, 1);
         assert_eq!(
             request,
             ListOffsetsRequest {
@@ -359,9 +344,7 @@ mod tests {
             0x00, // topic tagged fields
             0x00, // request tagged fields
         ];
-        let mut r = Reader::new(&bytes);
-        let request = ListOffsetsRequest::decode(&mut r, 6).unwrap();
-        r.finish().unwrap();
+        let request: ListOffsetsRequest = decode_exact(&bytes, 6);
         assert_eq!(
             request,
             ListOffsetsRequest {
@@ -401,7 +384,7 @@ mod tests {
             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // timestamp: -1
             0, 0, 0, 0, 0, 0, 0, 42, // offset: 42
         ];
-        assert_eq!(encode(&response, 1), expected);
+        assert_eq!(encode_to_vec(&response, 1), expected);
     }
 
     #[test]
@@ -434,7 +417,7 @@ mod tests {
             0x00, // topic tagged fields
             0x00, // response tagged fields
         ];
-        assert_eq!(encode(&response, 7), expected);
+        assert_eq!(encode_to_vec(&response, 7), expected);
     }
 
     #[test]
@@ -451,9 +434,9 @@ mod tests {
                 ],
                 ..Default::default()
             };
-            let empty = encode(&request(0, 0), version).len();
-            let topic = encode(&request(1, 0), version).len();
-            let partition = encode(&request(1, 1), version).len();
+            let empty = encode_to_vec(&request(0, 0), version).len();
+            let topic = encode_to_vec(&request(1, 0), version).len();
+            let partition = encode_to_vec(&request(1, 1), version).len();
             assert_eq!(topic - empty, topic_min_size(flexible), "v{version}");
             assert_eq!(partition - topic, partition_min_size(version), "v{version}");
 
@@ -464,8 +447,8 @@ mod tests {
                 }],
                 ..Default::default()
             };
-            let topic = encode(&response(0), version).len();
-            let partition = encode(&response(1), version).len();
+            let topic = encode_to_vec(&response(0), version).len();
+            let partition = encode_to_vec(&response(1), version).len();
             assert_eq!(
                 partition - topic,
                 partition_response_min_size(version),
@@ -480,8 +463,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
             version in VERSIONS,
         ) {
-            let _ = ListOffsetsRequest::decode(&mut Reader::new(&bytes), version);
-            let _ = ListOffsetsResponse::decode(&mut Reader::new(&bytes), version);
+            decode_without_panicking::<ListOffsetsRequest>(&bytes, [version]);
+            decode_without_panicking::<ListOffsetsResponse>(&bytes, [version]);
         }
 
         #[test]
@@ -491,15 +474,13 @@ mod tests {
             byte in any::<u8>(),
             cut in any::<prop::sample::Index>(),
         ) {
-            for mut bytes in [
-                encode(&sample_request(version), version),
-                encode(&sample_response(version), version),
+            for message in [
+                encode_to_vec(&sample_request(version), version),
+                encode_to_vec(&sample_response(version), version),
             ] {
-                let i = at.index(bytes.len());
-                bytes[i] = byte;
-                bytes.truncate(cut.index(bytes.len() + 1));
-                let _ = ListOffsetsRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = ListOffsetsResponse::decode(&mut Reader::new(&bytes), version);
+                let bytes = damage(message, at, byte, cut);
+                decode_without_panicking::<ListOffsetsRequest>(&bytes, [version]);
+                decode_without_panicking::<ListOffsetsResponse>(&bytes, [version]);
             }
         }
     }

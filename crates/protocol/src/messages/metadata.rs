@@ -7,38 +7,12 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min, when};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
 pub const VERSIONS: RangeInclusive<i16> = 0..=12;
 const FLEXIBLE: i16 = 9;
-
-/// Smallest encodings of a string (also a null one), an array, a tagged-field section.
-fn string_min(flexible: bool) -> usize {
-    if flexible {
-        1
-    } else {
-        2
-    }
-}
-fn array_min(flexible: bool) -> usize {
-    if flexible {
-        1
-    } else {
-        4
-    }
-}
-fn tags_min(flexible: bool) -> usize {
-    usize::from(flexible)
-}
-/// `size` if a field is present in the version, else nothing.
-fn when(present: bool, size: usize) -> usize {
-    if present {
-        size
-    } else {
-        0
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetadataRequest {
@@ -414,24 +388,13 @@ impl Encode for MetadataResponse {
 
 #[cfg(test)]
 mod tests {
-    use std::fmt::Debug;
-
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode<T: Encode>(value: &T, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        value.encode(&mut w, version);
-        w.into()
-    }
-
-    fn assert_round_trips<T: Encode + Decode + PartialEq + Debug>(value: &T, version: i16) {
-        let bytes = encode(value, version);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(&T::decode(&mut r, version).unwrap(), value, "v{version}");
-        r.finish().unwrap();
-    }
+    use crate::codec::test_support::{
+        assert_golden, assert_round_trips, damage, decode_exact, decode_without_panicking,
+        encode_to_vec, written_len,
+    };
 
     /// A request with a non-default value in every field `version` has.
     fn sample_request(version: i16) -> MetadataRequest {
@@ -517,18 +480,18 @@ mod tests {
     #[test]
     fn test_metadata_request_round_trips_in_every_version() {
         for version in VERSIONS {
-            assert_round_trips(&sample_request(version), version);
+            assert_round_trips(&sample_request(version), [version]);
             let all_topics = MetadataRequest {
                 topics: None,
                 ..sample_request(version)
             };
-            assert_round_trips(&all_topics, version);
+            assert_round_trips(&all_topics, [version]);
             if version >= 1 {
                 let no_topics = MetadataRequest {
                     topics: Some(vec![]),
                     ..sample_request(version)
                 };
-                assert_round_trips(&no_topics, version);
+                assert_round_trips(&no_topics, [version]);
             }
         }
     }
@@ -536,9 +499,9 @@ mod tests {
     #[test]
     fn test_metadata_response_round_trips_in_every_version() {
         for version in VERSIONS {
-            assert_round_trips(&sample_response(version), version);
-            assert_round_trips(&MetadataResponse::default(), version);
+            assert_round_trips(&sample_response(version), [version]);
         }
+        assert_round_trips(&MetadataResponse::default(), VERSIONS);
     }
 
     #[test]
@@ -580,7 +543,7 @@ mod tests {
             include_cluster_authorized_operations: true,
             include_topic_authorized_operations: false,
         };
-        assert_eq!(encode(&request, 10), bytes);
+        assert_eq!(encode_to_vec(&request, 10), bytes);
         assert_eq!(
             MetadataRequest::decode(&mut Reader::new(&bytes), 10).unwrap(),
             request
@@ -634,10 +597,7 @@ mod tests {
             }],
             ..MetadataResponse::default()
         };
-        assert_eq!(encode(&response, 1), bytes);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(MetadataResponse::decode(&mut r, 1).unwrap(), response);
-        r.finish().unwrap();
+        assert_golden(&response, 1, &bytes);
     }
 
     #[test]
@@ -672,31 +632,24 @@ mod tests {
             }],
             ..MetadataResponse::default()
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(MetadataResponse::decode(&mut r, 12).unwrap(), response);
-        r.finish().unwrap();
+        assert_eq!(decode_exact::<MetadataResponse>(&bytes, 12), response);
     }
 
     #[test]
     fn test_metadata_min_sizes_match_the_smallest_encodings() {
         for version in VERSIONS {
-            let mut w = Writer::new();
-            MetadataRequestTopic {
+            let topic = MetadataRequestTopic {
                 topic_id: [0; 16],
                 name: Some(String::new()),
-            }
-            .write(&mut w, version);
+            };
             assert_eq!(
-                w.bytes_written().len(),
+                written_len(|w| topic.write(w, version)),
                 MetadataRequestTopic::min_size(version)
             );
-            let mut w = Writer::new();
-            MetadataResponseBroker::default().write(&mut w, version);
             assert_eq!(
-                w.bytes_written().len(),
+                written_len(|w| MetadataResponseBroker::default().write(w, version)),
                 MetadataResponseBroker::min_size(version)
             );
-            let mut w = Writer::new();
             let partition = MetadataResponsePartition {
                 error_code: ErrorCode::NONE,
                 partition_index: 0,
@@ -706,12 +659,10 @@ mod tests {
                 isr_nodes: vec![],
                 offline_replicas: vec![],
             };
-            partition.write(&mut w, version);
             assert_eq!(
-                w.bytes_written().len(),
+                written_len(|w| partition.write(w, version)),
                 MetadataResponsePartition::min_size(version)
             );
-            let mut w = Writer::new();
             let topic = MetadataResponseTopic {
                 error_code: ErrorCode::NONE,
                 name: Some(String::new()),
@@ -720,9 +671,8 @@ mod tests {
                 partitions: vec![],
                 topic_authorized_operations: 0,
             };
-            topic.write(&mut w, version);
             assert_eq!(
-                w.bytes_written().len(),
+                written_len(|w| topic.write(w, version)),
                 MetadataResponseTopic::min_size(version)
             );
         }
@@ -733,10 +683,8 @@ mod tests {
         fn test_metadata_decoders_never_panic_on_random_bytes(
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
         ) {
-            for version in VERSIONS {
-                let _ = MetadataRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = MetadataResponse::decode(&mut Reader::new(&bytes), version);
-            }
+            decode_without_panicking::<MetadataRequest>(&bytes, VERSIONS);
+            decode_without_panicking::<MetadataResponse>(&bytes, VERSIONS);
         }
 
         #[test]
@@ -746,15 +694,13 @@ mod tests {
             byte in any::<u8>(),
             cut in any::<prop::sample::Index>(),
         ) {
-            for mut bytes in [
-                encode(&sample_request(version), version),
-                encode(&sample_response(version), version),
+            for message in [
+                encode_to_vec(&sample_request(version), version),
+                encode_to_vec(&sample_response(version), version),
             ] {
-                let i = at.index(bytes.len());
-                bytes[i] = byte;
-                bytes.truncate(cut.index(bytes.len() + 1));
-                let _ = MetadataRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = MetadataResponse::decode(&mut Reader::new(&bytes), version);
+                let bytes = damage(message, at, byte, cut);
+                decode_without_panicking::<MetadataRequest>(&bytes, [version]);
+                decode_without_panicking::<MetadataResponse>(&bytes, [version]);
             }
         }
     }

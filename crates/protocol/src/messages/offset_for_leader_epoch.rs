@@ -6,6 +6,7 @@
 
 use std::ops::RangeInclusive;
 
+use crate::codec::min_size::{array_min, string_min, tags_min};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::ErrorCode;
 
@@ -61,10 +62,11 @@ impl Decode for OffsetForLeaderEpochRequest {
             DEFAULT_REPLICA_ID
         };
         // Each topic: string, array (and tagged fields).
-        let topics = r.array(flexible, if flexible { 3 } else { 6 }, |r| {
+        let topic_min = string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let topics = r.array(flexible, topic_min, |r| {
             let topic = r.string(flexible)?.to_owned();
             // Each partition: three int32s (and tagged fields).
-            let partitions = r.array(flexible, if flexible { 13 } else { 12 }, |r| {
+            let partitions = r.array(flexible, 3 * 4 + tags_min(flexible), |r| {
                 let partition = OffsetForLeaderPartition {
                     partition: r.i32()?,
                     current_leader_epoch: r.i32()?,
@@ -148,10 +150,11 @@ impl Decode for OffsetForLeaderEpochResponse {
         let flexible = version >= FLEXIBLE;
         let throttle_time_ms = r.i32()?;
         // Each topic: string, array (and tagged fields).
-        let topics = r.array(flexible, if flexible { 3 } else { 6 }, |r| {
+        let topic_min = string_min(flexible) + array_min(flexible) + tags_min(flexible);
+        let topics = r.array(flexible, topic_min, |r| {
             let topic = r.string(flexible)?.to_owned();
             // Each partition: int16, int32, int32, int64 (and tagged fields).
-            let partitions = r.array(flexible, if flexible { 19 } else { 18 }, |r| {
+            let partitions = r.array(flexible, 2 + 4 + 4 + 8 + tags_min(flexible), |r| {
                 let partition = EpochEndOffset {
                     error_code: ErrorCode(r.i16()?),
                     partition: r.i32()?,
@@ -177,12 +180,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn encode(message: &impl Encode, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        message.encode(&mut w, version);
-        w.into()
-    }
+    use crate::codec::test_support::{assert_golden, assert_round_trips, decode_without_panicking};
 
     fn request(version: i16) -> OffsetForLeaderEpochRequest {
         OffsetForLeaderEpochRequest {
@@ -247,31 +245,13 @@ mod tests {
     #[test]
     fn test_offset_for_leader_epoch_request_round_trips_in_every_version() {
         for version in VERSIONS {
-            let request = request(version);
-            let bytes = encode(&request, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                OffsetForLeaderEpochRequest::decode(&mut r, version).unwrap(),
-                request,
-                "v{version}"
-            );
-            r.finish().unwrap();
+            assert_round_trips(&request(version), [version]);
         }
     }
 
     #[test]
     fn test_offset_for_leader_epoch_response_round_trips_in_every_version() {
-        let response = response();
-        for version in VERSIONS {
-            let bytes = encode(&response, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                OffsetForLeaderEpochResponse::decode(&mut r, version).unwrap(),
-                response,
-                "v{version}"
-            );
-            r.finish().unwrap();
-        }
+        assert_round_trips(&response(), VERSIONS);
     }
 
     #[test]
@@ -296,13 +276,7 @@ mod tests {
                 }],
             }],
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            OffsetForLeaderEpochRequest::decode(&mut r, 2).unwrap(),
-            expected
-        );
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 2), bytes);
+        assert_golden(&expected, 2, &bytes);
     }
 
     #[test]
@@ -330,13 +304,7 @@ mod tests {
                 }],
             }],
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            OffsetForLeaderEpochRequest::decode(&mut r, 4).unwrap(),
-            expected
-        );
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 4), bytes);
+        assert_golden(&expected, 4, &bytes);
     }
 
     #[test]
@@ -363,13 +331,7 @@ mod tests {
                 }],
             }],
         };
-        let mut r = Reader::new(&bytes);
-        assert_eq!(
-            OffsetForLeaderEpochResponse::decode(&mut r, 3).unwrap(),
-            expected
-        );
-        r.finish().unwrap();
-        assert_eq!(encode(&expected, 3), bytes);
+        assert_golden(&expected, 3, &bytes);
     }
 
     proptest! {
@@ -378,8 +340,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
             version in VERSIONS,
         ) {
-            let _ = OffsetForLeaderEpochRequest::decode(&mut Reader::new(&bytes), version);
-            let _ = OffsetForLeaderEpochResponse::decode(&mut Reader::new(&bytes), version);
+            decode_without_panicking::<OffsetForLeaderEpochRequest>(&bytes, [version]);
+            decode_without_panicking::<OffsetForLeaderEpochResponse>(&bytes, [version]);
         }
     }
 }

@@ -19,6 +19,7 @@
 use std::ops::RangeInclusive;
 
 use super::fetch::{LeaderIdAndEpoch, NodeEndpoint};
+use crate::codec::min_size::{array_min, bytes_min, string_min, tags_min, when};
 use crate::codec::{Decode, DecodeError, Encode, FrameRange, Reader, Writer};
 use crate::ErrorCode;
 
@@ -243,7 +244,7 @@ impl Decode for ProduceResponse {
                     p.log_start_offset = r.i64()?;
                 }
                 if version >= 8 {
-                    p.record_errors = r.array(flexible, RECORD_ERROR_MIN_SIZE, |r| {
+                    p.record_errors = r.array(flexible, record_error_min_size(flexible), |r| {
                         let batch_index = r.i32()?;
                         let message = r.nullable_string(flexible)?.map(str::to_owned);
                         r.skip_tagged_fields(flexible)?;
@@ -290,42 +291,35 @@ impl Decode for ProduceResponse {
 
 /// A topic (request or response): a string, an array (and tagged fields).
 fn topic_min_size(flexible: bool) -> usize {
-    if flexible {
-        3
-    } else {
-        6
-    }
+    string_min(flexible) + array_min(flexible) + tags_min(flexible)
 }
 
 /// A request partition: an int32, bytes (and tagged fields).
 fn partition_min_size(flexible: bool) -> usize {
-    if flexible {
-        6
-    } else {
-        8
-    }
+    4 + bytes_min(flexible) + tags_min(flexible)
 }
 
 /// A response partition: an int32, an int16, two int64s, from v5 a third, from v8 an
 /// array and a nullable string (and tagged fields).
 fn partition_response_min_size(version: i16) -> usize {
-    let since_v5 = if version >= 5 { 8 } else { 0 };
-    let since_v8 = match (version >= 8, version >= FLEXIBLE) {
-        (false, _) => 0,
-        (true, false) => 4 + 2,
-        (true, true) => 1 + 1 + 1,
-    };
-    22 + since_v5 + since_v8
+    let flexible = version >= FLEXIBLE;
+    let since_v8 = array_min(flexible) + string_min(flexible);
+    22 + when(version >= 5, 8) + when(version >= 8, since_v8) + tags_min(flexible)
 }
 
-/// A record error: an int32, a nullable string (and tagged fields) in both encodings.
-const RECORD_ERROR_MIN_SIZE: usize = 6;
+/// A record error: an int32, a nullable string (and tagged fields).
+fn record_error_min_size(flexible: bool) -> usize {
+    4 + string_min(flexible) + tags_min(flexible)
+}
 
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::codec::test_support::{
+        assert_round_trips, damage, decode_exact, decode_without_panicking, encode_to_vec,
+    };
 
     /// Every field exists in every supported version.
     fn sample_request() -> ProduceRequest<Vec<u8>> {
@@ -413,20 +407,12 @@ mod tests {
         }
     }
 
-    fn encode(value: &impl Encode, version: i16) -> Vec<u8> {
-        let mut w = Writer::new();
-        value.encode(&mut w, version);
-        w.into()
-    }
-
     #[test]
     fn test_produce_request_round_trips_in_every_version() {
         for version in VERSIONS {
             let request = sample_request();
-            let bytes = encode(&request, version);
-            let mut r = Reader::new(&bytes);
-            let decoded = ProduceRequest::decode(&mut r, version).unwrap();
-            r.finish().unwrap();
+            let bytes = encode_to_vec(&request, version);
+            let decoded: ProduceRequest = decode_exact(&bytes, version);
             assert_eq!(
                 decoded.map_records(|range| bytes[range].to_vec()),
                 request,
@@ -438,15 +424,7 @@ mod tests {
     #[test]
     fn test_produce_response_round_trips_in_every_version() {
         for version in VERSIONS {
-            let response = sample_response(version);
-            let bytes = encode(&response, version);
-            let mut r = Reader::new(&bytes);
-            assert_eq!(
-                ProduceResponse::decode(&mut r, version).unwrap(),
-                response,
-                "v{version}"
-            );
-            r.finish().unwrap();
+            assert_round_trips(&sample_response(version), [version]);
         }
     }
 
@@ -454,7 +432,7 @@ mod tests {
     fn test_produce_response_drops_fields_newer_than_the_version() {
         // Written at v7, a v10 response loses its v8+ fields; written at v4, also v5's.
         for version in [4, 7] {
-            let bytes = encode(&sample_response(10), version);
+            let bytes = encode_to_vec(&sample_response(10), version);
             let decoded = ProduceResponse::decode(&mut Reader::new(&bytes), version).unwrap();
             assert_eq!(decoded, sample_response(version));
         }
@@ -511,9 +489,7 @@ mod tests {
             0x00, // topic tagged fields
             0x01, 0x05, 0x02, 0xde, 0xad, // one unknown tagged field (tag 5, 2 bytes)
         ];
-        let mut r = Reader::new(&bytes);
-        let request = ProduceRequest::decode(&mut r, 9).unwrap();
-        r.finish().unwrap();
+        let request: ProduceRequest = decode_exact(&bytes, 9);
         assert_eq!(
             request,
             ProduceRequest {
@@ -560,7 +536,7 @@ mod tests {
             0, 0, 0, 0, 0, 0, 0, 7, // log_start_offset: 7
             0x00, 0x00, 0x00, 0x00, // throttle_time_ms: 0
         ];
-        assert_eq!(encode(&response, 5), expected);
+        assert_eq!(encode_to_vec(&response, 5), expected);
     }
 
     #[test]
@@ -614,7 +590,7 @@ mod tests {
             0x00, // rack: null
             0x00, // its tagged fields
         ];
-        assert_eq!(encode(&response, 10), expected);
+        assert_eq!(encode_to_vec(&response, 10), expected);
     }
 
     #[test]
@@ -631,9 +607,9 @@ mod tests {
                 ],
                 ..Default::default()
             };
-            let empty = encode(&request(0, 0), version).len();
-            let topic = encode(&request(1, 0), version).len();
-            let partition = encode(&request(1, 1), version).len();
+            let empty = encode_to_vec(&request(0, 0), version).len();
+            let topic = encode_to_vec(&request(1, 0), version).len();
+            let partition = encode_to_vec(&request(1, 1), version).len();
             assert_eq!(topic - empty, topic_min_size(flexible), "v{version}");
             assert_eq!(
                 partition - topic,
@@ -654,16 +630,20 @@ mod tests {
                 }],
                 ..Default::default()
             };
-            let topic = encode(&response(0, 0), version).len();
-            let partition = encode(&response(1, 0), version).len();
+            let topic = encode_to_vec(&response(0, 0), version).len();
+            let partition = encode_to_vec(&response(1, 0), version).len();
             assert_eq!(
                 partition - topic,
                 partition_response_min_size(version),
                 "v{version}"
             );
             if version >= 8 {
-                let error = encode(&response(1, 1), version).len();
-                assert_eq!(error - partition, RECORD_ERROR_MIN_SIZE, "v{version}");
+                let error = encode_to_vec(&response(1, 1), version).len();
+                assert_eq!(
+                    error - partition,
+                    record_error_min_size(flexible),
+                    "v{version}"
+                );
             }
         }
     }
@@ -674,8 +654,8 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..256),
             version in VERSIONS,
         ) {
-            let _ = ProduceRequest::decode(&mut Reader::new(&bytes), version);
-            let _ = ProduceResponse::decode(&mut Reader::new(&bytes), version);
+            decode_without_panicking::<ProduceRequest>(&bytes, [version]);
+            decode_without_panicking::<ProduceResponse>(&bytes, [version]);
         }
 
         #[test]
@@ -685,15 +665,13 @@ mod tests {
             byte in any::<u8>(),
             cut in any::<prop::sample::Index>(),
         ) {
-            for mut bytes in [
-                encode(&sample_request(), version),
-                encode(&sample_response(version), version),
+            for message in [
+                encode_to_vec(&sample_request(), version),
+                encode_to_vec(&sample_response(version), version),
             ] {
-                let i = at.index(bytes.len());
-                bytes[i] = byte;
-                bytes.truncate(cut.index(bytes.len() + 1));
-                let _ = ProduceRequest::decode(&mut Reader::new(&bytes), version);
-                let _ = ProduceResponse::decode(&mut Reader::new(&bytes), version);
+                let bytes = damage(message, at, byte, cut);
+                decode_without_panicking::<ProduceRequest>(&bytes, [version]);
+                decode_without_panicking::<ProduceResponse>(&bytes, [version]);
             }
         }
     }
