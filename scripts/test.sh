@@ -5,11 +5,14 @@
 #
 # Installs what the tests need when it is missing, so it works on a fresh machine and
 # reruns quickly on a used one:
-#   - Debian packages: kcat (and a C compiler / python3-venv if absent), via apt-get;
+#   - Debian packages: kcat, librdkafka-dev (for the rdkafka crate's tests), and a C
+#     compiler / python3-venv if absent, via apt-get;
 #   - a Python virtualenv with the Kafka client packages, in $VENV_DIR
 #     (default ~/.cache/fjord-venv, shared by every clone);
-# then runs: cargo fmt --check, cargo clippy -D warnings, cargo test, and pytest on
-# the Python tests under tests/ (when there are any).
+#   - cargo-fuzz, for the fuzz step (scripts/fuzz.sh);
+# then runs: cargo fmt --check, cargo clippy -D warnings, cargo test, a fuzz smoke run
+# of every fuzz target ($FUZZ_SECONDS each, default 20), and pytest on the Python tests
+# under tests/. It ends with one line, `tests: N passed, M failed`.
 #
 # Builds go to $CARGO_TARGET_DIR (default ~/.cache/fjord-target, outside the clone) so
 # a rerun, or a fresh clone on the same machine, is incremental. Cargo uses
