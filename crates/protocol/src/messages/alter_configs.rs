@@ -101,38 +101,61 @@ pub struct AlterConfigsResourceResponse {
     pub resource_name: String,
 }
 
+/// The response body AlterConfigs and IncrementalAlterConfigs share: the same fields,
+/// flexible from a different version in each.
+pub(crate) fn encode_resource_responses(
+    w: &mut Writer,
+    flexible: bool,
+    throttle_time_ms: i32,
+    responses: &[AlterConfigsResourceResponse],
+) {
+    w.i32(throttle_time_ms);
+    w.array(flexible, responses, |w, response| {
+        w.i16(response.error_code.0);
+        w.nullable_string(flexible, response.error_message.as_deref());
+        w.i8(response.resource_type);
+        w.string(flexible, &response.resource_name);
+        w.empty_tagged_fields(flexible);
+    });
+    w.empty_tagged_fields(flexible);
+}
+
+/// Decodes what [`encode_resource_responses`] writes: `(throttle_time_ms, responses)`.
+pub(crate) fn decode_resource_responses(
+    r: &mut Reader<'_>,
+    flexible: bool,
+) -> Result<(i32, Vec<AlterConfigsResourceResponse>), DecodeError> {
+    let throttle_time_ms = r.i32()?;
+    // Each response: int16, nullable string, int8, string (and tagged fields).
+    let response_min = 2 + string_min(flexible) + 1 + string_min(flexible) + tags_min(flexible);
+    let responses = r.array(flexible, response_min, |r| {
+        let response = AlterConfigsResourceResponse {
+            error_code: ErrorCode(r.i16()?),
+            error_message: r.nullable_string(flexible)?.map(str::to_owned),
+            resource_type: r.i8()?,
+            resource_name: r.string(flexible)?.to_owned(),
+        };
+        r.skip_tagged_fields(flexible)?;
+        Ok(response)
+    })?;
+    r.skip_tagged_fields(flexible)?;
+    Ok((throttle_time_ms, responses))
+}
+
 impl Encode for AlterConfigsResponse {
     fn encode(&self, w: &mut Writer, version: i16) {
-        let flexible = version >= FLEXIBLE;
-        w.i32(self.throttle_time_ms);
-        w.array(flexible, &self.responses, |w, response| {
-            w.i16(response.error_code.0);
-            w.nullable_string(flexible, response.error_message.as_deref());
-            w.i8(response.resource_type);
-            w.string(flexible, &response.resource_name);
-            w.empty_tagged_fields(flexible);
-        });
-        w.empty_tagged_fields(flexible);
+        encode_resource_responses(
+            w,
+            version >= FLEXIBLE,
+            self.throttle_time_ms,
+            &self.responses,
+        );
     }
 }
 
 impl Decode for AlterConfigsResponse {
     fn decode(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
-        let flexible = version >= FLEXIBLE;
-        let throttle_time_ms = r.i32()?;
-        // Each response: int16, nullable string, int8, string (and tagged fields).
-        let response_min = 2 + string_min(flexible) + 1 + string_min(flexible) + tags_min(flexible);
-        let responses = r.array(flexible, response_min, |r| {
-            let response = AlterConfigsResourceResponse {
-                error_code: ErrorCode(r.i16()?),
-                error_message: r.nullable_string(flexible)?.map(str::to_owned),
-                resource_type: r.i8()?,
-                resource_name: r.string(flexible)?.to_owned(),
-            };
-            r.skip_tagged_fields(flexible)?;
-            Ok(response)
-        })?;
-        r.skip_tagged_fields(flexible)?;
+        let (throttle_time_ms, responses) = decode_resource_responses(r, version >= FLEXIBLE)?;
         Ok(Self {
             throttle_time_ms,
             responses,

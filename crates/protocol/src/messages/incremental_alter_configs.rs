@@ -5,7 +5,9 @@ use std::ops::RangeInclusive;
 
 use crate::codec::min_size::{array_min, string_min, tags_min};
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
-use crate::ErrorCode;
+
+pub use super::alter_configs::AlterConfigsResourceResponse;
+use super::alter_configs::{decode_resource_responses, encode_resource_responses};
 
 pub const VERSIONS: RangeInclusive<i16> = 0..=1;
 const FLEXIBLE: i16 = 1;
@@ -94,46 +96,20 @@ pub struct IncrementalAlterConfigsResponse {
     pub responses: Vec<AlterConfigsResourceResponse>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlterConfigsResourceResponse {
-    pub error_code: ErrorCode,
-    pub error_message: Option<String>,
-    pub resource_type: i8,
-    pub resource_name: String,
-}
-
 impl Encode for IncrementalAlterConfigsResponse {
     fn encode(&self, w: &mut Writer, version: i16) {
-        let flexible = version >= FLEXIBLE;
-        w.i32(self.throttle_time_ms);
-        w.array(flexible, &self.responses, |w, response| {
-            w.i16(response.error_code.0);
-            w.nullable_string(flexible, response.error_message.as_deref());
-            w.i8(response.resource_type);
-            w.string(flexible, &response.resource_name);
-            w.empty_tagged_fields(flexible);
-        });
-        w.empty_tagged_fields(flexible);
+        encode_resource_responses(
+            w,
+            version >= FLEXIBLE,
+            self.throttle_time_ms,
+            &self.responses,
+        );
     }
 }
 
 impl Decode for IncrementalAlterConfigsResponse {
     fn decode(r: &mut Reader<'_>, version: i16) -> Result<Self, DecodeError> {
-        let flexible = version >= FLEXIBLE;
-        let throttle_time_ms = r.i32()?;
-        // Each response: int16, nullable string, int8, string (and tagged fields).
-        let response_min = 2 + string_min(flexible) + 1 + string_min(flexible) + tags_min(flexible);
-        let responses = r.array(flexible, response_min, |r| {
-            let response = AlterConfigsResourceResponse {
-                error_code: ErrorCode(r.i16()?),
-                error_message: r.nullable_string(flexible)?.map(str::to_owned),
-                resource_type: r.i8()?,
-                resource_name: r.string(flexible)?.to_owned(),
-            };
-            r.skip_tagged_fields(flexible)?;
-            Ok(response)
-        })?;
-        r.skip_tagged_fields(flexible)?;
+        let (throttle_time_ms, responses) = decode_resource_responses(r, version >= FLEXIBLE)?;
         Ok(Self {
             throttle_time_ms,
             responses,
@@ -143,6 +119,7 @@ impl Decode for IncrementalAlterConfigsResponse {
 
 #[cfg(test)]
 mod tests {
+    use crate::ErrorCode;
     use proptest::prelude::*;
 
     use super::*;
