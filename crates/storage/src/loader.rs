@@ -64,8 +64,11 @@ impl<'a> LogLoader<'a> {
         std::fs::create_dir_all(self.dir).at(self.dir)?;
         self.remove_temporary_files()?;
         self.complete_swaps()?;
-        let mut segments = self.open_segments()?;
-
+        let (mut segments, damaged) = self.open_segments()?;
+        if let Some(damaged) = damaged {
+            // Rebuilding an index cut a torn tail: nothing after it can be trusted.
+            Self::drop_segments_after(&mut segments, damaged)?;
+        }
         if !params.had_clean_shutdown {
             self.recover_from(&mut segments, params.recovery_point)?;
         }
@@ -188,7 +191,7 @@ impl<'a> LogLoader<'a> {
 
     /// Opens every segment; rebuilds indexes that are missing or damaged. Index files
     /// without a log are removed.
-    fn open_segments(&self) -> Result<SegmentMap> {
+    fn open_segments(&self) -> Result<(SegmentMap, Option<i64>)> {
         let bases = self.segment_base_offsets()?;
         for path in self.files()? {
             let name = file_name(&path);
@@ -204,6 +207,7 @@ impl<'a> LogLoader<'a> {
             }
         }
         let mut segments = BTreeMap::new();
+        let mut damaged = None;
         for base in bases {
             let indexes_present = [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]
                 .iter()
@@ -214,6 +218,7 @@ impl<'a> LogLoader<'a> {
                 let truncated = segment.recover()?;
                 segment.on_become_inactive()?;
                 if truncated > 0 {
+                    damaged = damaged.or(Some(base));
                     tracing::warn!(
                         segment = base,
                         truncated,
@@ -223,7 +228,22 @@ impl<'a> LogLoader<'a> {
             }
             segments.insert(base, Arc::new(segment));
         }
-        Ok(segments)
+        Ok((segments, damaged))
+    }
+
+    /// Deletes every segment after `damaged`.
+    fn drop_segments_after(segments: &mut SegmentMap, damaged: i64) -> Result<()> {
+        let later: Vec<i64> = segments
+            .range(damaged + 1..)
+            .map(|(base, _)| *base)
+            .collect();
+        for base in later {
+            if let Some(segment) = segments.remove(&base) {
+                tracing::warn!(segment = base, "deleting segment after damaged one");
+                segment.delete_files()?;
+            }
+        }
+        Ok(())
     }
 
     /// Recovers segments from the one holding `recovery_point` on; everything after the
@@ -235,26 +255,25 @@ impl<'a> LogLoader<'a> {
             .map_or(i64::MIN, |(base, _)| *base);
         let candidates: Vec<i64> = segments.range(start..).map(|(base, _)| *base).collect();
         let mut damaged_at = None;
+        // Outside compaction a sealed segment ends exactly where the next one begins; one
+        // that ends short (or is empty) lost data, and what follows it cannot be trusted
+        // either. (The cleaner may legitimately leave gaps in a compacted log.)
+        let gaps_are_damage = !self.config.cleanup_policy.compact;
         for base in &candidates {
             let segment = &segments[base];
             let truncated = segment.recover()?;
-            if truncated > 0 {
+            let next_base = segments.range(base + 1..).next().map(|(b, _)| *b);
+            let lost = gaps_are_damage
+                && next_base
+                    .is_some_and(|next| segment.read_next_offset().is_ok_and(|end| end < next));
+            if truncated > 0 || lost {
                 tracing::warn!(dir = %self.dir.display(), segment = base, truncated, "recovery cut a damaged log tail");
                 damaged_at = Some(*base);
                 break;
             }
         }
         if let Some(damaged) = damaged_at {
-            let later: Vec<i64> = segments
-                .range(damaged + 1..)
-                .map(|(base, _)| *base)
-                .collect();
-            for base in later {
-                if let Some(segment) = segments.remove(&base) {
-                    tracing::warn!(segment = base, "deleting segment after damaged one");
-                    segment.delete_files()?;
-                }
-            }
+            Self::drop_segments_after(segments, damaged)?;
         }
         // Drop empty segments other than the last, which a crash during a roll leaves.
         let last = segments.keys().next_back().copied();
