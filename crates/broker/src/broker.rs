@@ -26,6 +26,9 @@ pub struct Broker {
     produce_settings: parking_lot::RwLock<std::collections::HashMap<String, ProduceSettings>>,
     /// KIP-227 incremental fetch sessions.
     pub fetch_sessions: crate::handlers::fetch_session::FetchSessionCache,
+    /// Consumer groups and committed offsets of the `__consumer_offsets` partitions
+    /// this node leads.
+    pub groups: Arc<fjord_group_coordinator::GroupCoordinator>,
 }
 
 impl Broker {
@@ -40,12 +43,15 @@ impl Broker {
         let cluster_id = crate::metadata::load_or_format(&config.log_dirs, config.node_id)?;
         let metadata = ClusterMetadata::open(config.node_id, cluster_id, endpoints, &logs)?;
         let broker = Arc::new(Self {
-            config,
+            config: Arc::clone(&config),
             logs,
             metadata,
             appended: tokio::sync::Notify::new(),
             produce_settings: Default::default(),
             fetch_sessions: Default::default(),
+            groups: Arc::new(fjord_group_coordinator::GroupCoordinator::new(
+                crate::group_coordination::group_config(&config),
+            )),
         });
         for topic in broker.metadata.image().topics() {
             broker.ensure_logs(topic)?;
@@ -118,6 +124,9 @@ impl Broker {
                     MetadataError::new(crate::error::storage_error_code(&err), err.to_string())
                 })?;
             log.update_config(config.clone());
+        }
+        if topic.name == crate::group_coordination::OFFSETS_TOPIC {
+            self.load_group_partitions(topic);
         }
         Ok(())
     }

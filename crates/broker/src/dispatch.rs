@@ -126,6 +126,45 @@ pub async fn dispatch(
             &decode(r, v)?,
             v,
         )),
+        ApiKey::FindCoordinator => respond(&handlers::find_coordinator::handle(
+            broker,
+            ctx,
+            &decode(r, v)?,
+            v,
+        )),
+        ApiKey::JoinGroup => handlers::join_group::handle(
+            broker,
+            ctx,
+            header.client_id.unwrap_or_default(),
+            decode(r, v)?,
+            v,
+            header.correlation_id,
+        ),
+        ApiKey::SyncGroup => {
+            handlers::sync_group::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
+        ApiKey::Heartbeat => {
+            handlers::heartbeat::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
+        ApiKey::LeaveGroup => {
+            handlers::leave_group::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
+        ApiKey::OffsetCommit => {
+            handlers::offset_commit::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
+        ApiKey::OffsetFetch => respond(&handlers::offset_fetch::handle(broker, &decode(r, v)?, v)),
+        ApiKey::OffsetDelete => {
+            handlers::offset_delete::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
+        ApiKey::ListGroups => respond(&handlers::list_groups::handle(broker, &decode(r, v)?, v)),
+        ApiKey::DescribeGroups => respond(&handlers::describe_groups::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
+        ApiKey::DeleteGroups => {
+            handlers::delete_groups::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
         _ => return Err(DispatchError::UnknownApi(key)),
     }))
 }

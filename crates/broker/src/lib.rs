@@ -12,6 +12,7 @@
 pub mod broker;
 pub mod dispatch;
 pub mod error;
+pub mod group_coordination;
 pub mod handlers;
 pub mod metadata;
 pub mod network;

@@ -54,3 +54,13 @@ pub fn encode_with_files<R: Encode>(
 pub fn ready(response: EncodedResponse) -> ResponseFuture {
     Box::pin(std::future::ready(Some(response)))
 }
+
+/// A response whose body a future computes (a coordinator waiting for a rebalance or
+/// an fsync).
+pub fn later<R, F>(api: ApiKey, version: i16, correlation_id: i32, body: F) -> ResponseFuture
+where
+    R: Encode + Send + 'static,
+    F: Future<Output = R> + Send + 'static,
+{
+    Box::pin(async move { Some(encode(api, version, correlation_id, &body.await)) })
+}

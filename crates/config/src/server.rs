@@ -135,6 +135,15 @@ pub struct ServerConfig {
     pub group_initial_rebalance_delay_ms: i32,
     pub group_min_session_timeout_ms: i32,
     pub group_max_session_timeout_ms: i32,
+    pub group_max_size: i32,
+    pub offset_metadata_max_bytes: i32,
+    pub offsets_retention_check_interval_ms: i64,
+    pub offsets_topic_segment_bytes: i32,
+    pub group_coordinator_rebalance_protocols: Vec<String>,
+    pub group_consumer_session_timeout_ms: i32,
+    pub group_consumer_heartbeat_interval_ms: i32,
+    pub group_consumer_max_size: i32,
+    pub group_consumer_assignors: Vec<String>,
 
     // HTTP services; an empty list means the service is off.
     pub schema_registry_listeners: Vec<HttpListener>,
@@ -423,6 +432,17 @@ fn build(r: ResolvedConfig) -> Result<ServerConfig, ConfigError> {
         group_initial_rebalance_delay_ms: r.int("group.initial.rebalance.delay.ms"),
         group_min_session_timeout_ms: min_session,
         group_max_session_timeout_ms: max_session,
+        group_max_size: r.int("group.max.size"),
+        offset_metadata_max_bytes: r.int("offset.metadata.max.bytes"),
+        offsets_retention_check_interval_ms: r.long("offsets.retention.check.interval.ms"),
+        offsets_topic_segment_bytes: r.int("offsets.topic.segment.bytes"),
+        group_coordinator_rebalance_protocols: r
+            .list("group.coordinator.rebalance.protocols")
+            .to_vec(),
+        group_consumer_session_timeout_ms: r.int("group.consumer.session.timeout.ms"),
+        group_consumer_heartbeat_interval_ms: r.int("group.consumer.heartbeat.interval.ms"),
+        group_consumer_max_size: r.int("group.consumer.max.size"),
+        group_consumer_assignors: r.list("group.consumer.assignors").to_vec(),
 
         schema_registry_listeners: network.schema_registry,
         connect_listeners: network.connect,

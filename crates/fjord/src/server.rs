@@ -113,6 +113,8 @@ impl Server {
                 .context("broker startup panicked")?
                 .context("cannot open the cluster metadata")?
         };
+        // Session expiry, rebalance deadlines and offset expiry of consumer groups.
+        tokio::spawn(Arc::clone(&broker.groups).run_clock());
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let connection_config = ConnectionConfig {
             max_request_bytes: config.socket_request_max_bytes.max(0) as usize,

@@ -5,20 +5,31 @@ pub mod alter_configs;
 pub mod api_versions;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
+pub mod describe_groups;
 pub mod describe_log_dirs;
 pub mod describe_topic_partitions;
 pub mod fetch;
 pub mod fetch_session;
+pub mod find_coordinator;
+pub mod heartbeat;
 pub mod incremental_alter_configs;
 pub mod init_producer_id;
+pub mod join_group;
+pub mod leave_group;
+pub mod list_groups;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_delete;
+pub mod offset_fetch;
 pub mod offset_for_leader_epoch;
 pub mod produce;
+pub mod sync_group;
 
 use std::ops::RangeInclusive;
 
@@ -66,6 +77,20 @@ pub const SUPPORTED: &[(ApiKey, RangeInclusive<i16>)] = &[
         ApiKey::DescribeTopicPartitions,
         messages::describe_topic_partitions::VERSIONS,
     ),
+    (
+        ApiKey::FindCoordinator,
+        messages::find_coordinator::VERSIONS,
+    ),
+    (ApiKey::JoinGroup, messages::join_group::VERSIONS),
+    (ApiKey::SyncGroup, messages::sync_group::VERSIONS),
+    (ApiKey::Heartbeat, messages::heartbeat::VERSIONS),
+    (ApiKey::LeaveGroup, messages::leave_group::VERSIONS),
+    (ApiKey::OffsetCommit, messages::offset_commit::VERSIONS),
+    (ApiKey::OffsetFetch, messages::offset_fetch::VERSIONS),
+    (ApiKey::OffsetDelete, messages::offset_delete::VERSIONS),
+    (ApiKey::ListGroups, messages::list_groups::VERSIONS),
+    (ApiKey::DescribeGroups, messages::describe_groups::VERSIONS),
+    (ApiKey::DeleteGroups, messages::delete_groups::VERSIONS),
 ];
 
 pub fn supported_versions(api: ApiKey) -> Option<&'static RangeInclusive<i16>> {

@@ -1,0 +1,93 @@
+//! FindCoordinator: which node coordinates a group (the leader of its
+//! `__consumer_offsets` partition), one key or a batch of them (v4+).
+
+use fjord_protocol::messages::find_coordinator::{
+    Coordinator, FindCoordinatorRequest, FindCoordinatorResponse, KEY_TYPE_GROUP,
+};
+use fjord_protocol::ErrorCode;
+
+use crate::group_coordination::OFFSETS_TOPIC;
+use crate::{Broker, RequestContext};
+
+/// v4 replaced the single key by a batch.
+const BATCHED: i16 = 4;
+
+pub fn handle(
+    broker: &Broker,
+    ctx: &RequestContext,
+    request: &FindCoordinatorRequest,
+    version: i16,
+) -> FindCoordinatorResponse {
+    if version < BATCHED {
+        let found = find(broker, ctx, &request.key, request.key_type);
+        return FindCoordinatorResponse {
+            error_code: found.error_code,
+            error_message: found.error_message,
+            node_id: found.node_id,
+            host: found.host,
+            port: found.port,
+            ..Default::default()
+        };
+    }
+    FindCoordinatorResponse {
+        coordinators: request
+            .coordinator_keys
+            .iter()
+            .map(|key| find(broker, ctx, key, request.key_type))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn find(broker: &Broker, ctx: &RequestContext, key: &str, key_type: i8) -> Coordinator {
+    let failed = |code: ErrorCode| Coordinator {
+        key: key.to_owned(),
+        node_id: -1,
+        host: String::new(),
+        port: -1,
+        error_code: code,
+        error_message: Some(error_message(code).to_owned()),
+    };
+    if key_type != KEY_TYPE_GROUP {
+        // Transaction coordinators arrive with exactly-once; share groups are not served.
+        return failed(ErrorCode::COORDINATOR_NOT_AVAILABLE);
+    }
+    if key.is_empty() {
+        return failed(ErrorCode::INVALID_REQUEST);
+    }
+    if let Err(err) = broker.ensure_offsets_topic() {
+        tracing::warn!(%err, "cannot create {OFFSETS_TOPIC}");
+        return failed(ErrorCode::COORDINATOR_NOT_AVAILABLE);
+    }
+    let partition = broker.groups.partition_for(key);
+    let image = broker.metadata.image();
+    let leader = image
+        .topic(OFFSETS_TOPIC)
+        .and_then(|t| t.partitions.get(partition as usize).map(|p| p.leader));
+    let endpoint = leader.and_then(|leader| {
+        image
+            .brokers_on(&ctx.listener)
+            .into_iter()
+            .find(|b| b.node_id == leader)
+            .cloned()
+    });
+    match endpoint {
+        Some(b) => Coordinator {
+            key: key.to_owned(),
+            node_id: b.node_id,
+            host: b.host,
+            port: b.port,
+            error_code: ErrorCode::NONE,
+            error_message: None,
+        },
+        None => failed(ErrorCode::COORDINATOR_NOT_AVAILABLE),
+    }
+}
+
+/// Kafka's messages for the errors FindCoordinator gives.
+fn error_message(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::INVALID_REQUEST => "Group id must not be empty",
+        _ => "The coordinator is not available.",
+    }
+}
