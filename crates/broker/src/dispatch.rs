@@ -165,6 +165,19 @@ pub async fn dispatch(
         ApiKey::DeleteGroups => {
             handlers::delete_groups::handle(broker, decode(r, v)?, v, header.correlation_id)
         }
+        ApiKey::ConsumerGroupHeartbeat => handlers::consumer_group_heartbeat::handle(
+            broker,
+            ctx,
+            header.client_id.unwrap_or_default(),
+            decode(r, v)?,
+            v,
+            header.correlation_id,
+        ),
+        ApiKey::ConsumerGroupDescribe => respond(&handlers::consumer_group_describe::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
         _ => return Err(DispatchError::UnknownApi(key)),
     }))
 }

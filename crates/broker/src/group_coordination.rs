@@ -82,3 +82,21 @@ impl Broker {
         }
     }
 }
+
+/// The metadata image as the group coordinator sees topics (KIP-848 groups subscribe
+/// by name and are assigned by topic id).
+pub struct ImageTopics(pub std::sync::Arc<crate::metadata::MetadataImage>);
+
+impl fjord_group_coordinator::consumer::TopicsView for ImageTopics {
+    fn topic(&self, name: &str) -> Option<([u8; 16], i32)> {
+        self.0
+            .topic(name)
+            .map(|t| (*t.id.as_bytes(), t.partitions.len() as i32))
+    }
+
+    fn topic_name(&self, id: &[u8; 16]) -> Option<String> {
+        self.0
+            .topic_by_id(uuid::Uuid::from_bytes(*id))
+            .map(|t| t.name.clone())
+    }
+}

@@ -14,9 +14,13 @@ use crate::classic::{
     JoinRequest, JoinResponse, LeaveMember, LeaveOutcome, SyncRequest, SyncResponse,
 };
 use crate::config::GroupConfig;
+use crate::consumer::{HeartbeatRequest, HeartbeatResponse, TopicsView};
 use crate::context::Reply;
 use crate::partitioner::partition_for;
-use crate::shard::{CommitRequest, DescribedGroup, FetchedOffset, ListedGroup, Shard, ShardState};
+use crate::shard::{
+    CommitRequest, ConsumerGroupDescription, DescribedGroup, FetchedOffset, ListedGroup, Shard,
+    ShardState,
+};
 
 /// How often the clock looks at deadlines: the resolution of session expiry and of
 /// the end of a rebalance's join phase.
@@ -241,6 +245,39 @@ impl GroupCoordinator {
             Ok(()) => code,
             Err(err) => err,
         }
+    }
+
+    pub async fn consumer_heartbeat(
+        &self,
+        request: HeartbeatRequest,
+        topics: &dyn TopicsView,
+    ) -> HeartbeatResponse {
+        let shard = match self.shard_of(&request.group_id) {
+            Ok(shard) => shard,
+            Err(code) => return HeartbeatResponse::error(code, code.name()),
+        };
+        let (response, completion) = shard.run(&self.config, now_ms(), |state, ctx| {
+            state.consumer_heartbeat(request, topics, ctx)
+        });
+        match completion.finish().await {
+            Err(code) if response.error.is_none() => HeartbeatResponse::error(code, code.name()),
+            _ => response,
+        }
+    }
+
+    pub fn consumer_describe(&self, group_id: &str) -> Result<ConsumerGroupDescription, ErrorCode> {
+        let shard = self.shard_of(group_id)?;
+        let default = self
+            .config
+            .consumer_assignors
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        let (described, completion) = shard.run(&self.config, now_ms(), |state, _| {
+            state.consumer_describe(group_id, &default)
+        });
+        drop(completion);
+        Ok(described)
     }
 
     pub fn describe_group(&self, group_id: &str) -> Result<DescribedGroup, ErrorCode> {

@@ -1,6 +1,7 @@
 //! The group coordinator: consumer groups and their committed offsets.
 //!
-//! It owns the group state machines (the classic JoinGroup/SyncGroup protocol), the
+//! It owns the group state machines (the classic JoinGroup/SyncGroup protocol and
+//! KIP-848's consumer protocol with its server-side assignors), the
 //! committed offsets, and their records in `__consumer_offsets` — Kafka's own key and
 //! value schemas, appended before any change is acknowledged and replayed when this
 //! node becomes a partition's leader. Each partition of `__consumer_offsets` is a
@@ -13,6 +14,7 @@
 
 pub mod classic;
 pub mod config;
+pub mod consumer;
 pub mod context;
 pub mod coordinator;
 pub mod journal;

@@ -115,3 +115,22 @@ pub fn join_request(group: &str, member_id: &str, protocols: &[&str]) -> JoinReq
         supports_skip_assignment: false,
     }
 }
+
+/// A topic view over a fixed map.
+#[derive(Default)]
+pub struct FixedTopics(
+    pub std::collections::HashMap<String, (crate::records::consumer_group::TopicId, i32)>,
+);
+
+impl crate::consumer::TopicsView for FixedTopics {
+    fn topic(&self, name: &str) -> Option<(crate::records::consumer_group::TopicId, i32)> {
+        self.0.get(name).copied()
+    }
+
+    fn topic_name(&self, id: &crate::records::consumer_group::TopicId) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(_, (tid, _))| tid == id)
+            .map(|(n, _)| n.clone())
+    }
+}

@@ -3,6 +3,8 @@
 
 pub mod alter_configs;
 pub mod api_versions;
+pub mod consumer_group_describe;
+pub mod consumer_group_heartbeat;
 pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_groups;
@@ -91,6 +93,14 @@ pub const SUPPORTED: &[(ApiKey, RangeInclusive<i16>)] = &[
     (ApiKey::ListGroups, messages::list_groups::VERSIONS),
     (ApiKey::DescribeGroups, messages::describe_groups::VERSIONS),
     (ApiKey::DeleteGroups, messages::delete_groups::VERSIONS),
+    (
+        ApiKey::ConsumerGroupHeartbeat,
+        messages::consumer_group_heartbeat::VERSIONS,
+    ),
+    (
+        ApiKey::ConsumerGroupDescribe,
+        messages::consumer_group_describe::VERSIONS,
+    ),
 ];
 
 pub fn supported_versions(api: ApiKey) -> Option<&'static RangeInclusive<i16>> {

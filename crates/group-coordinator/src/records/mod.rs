@@ -6,6 +6,7 @@
 //! legacy offset commit key); a value starts with its int16 schema version; a null
 //! value is a tombstone that compaction eventually removes.
 
+pub mod consumer_group;
 mod group_metadata;
 mod offset_commit;
 
@@ -18,6 +19,11 @@ use fjord_protocol::codec::{DecodeError, Reader, Writer};
 const LEGACY_OFFSET_COMMIT: i16 = 0;
 const OFFSET_COMMIT: i16 = 1;
 const GROUP_METADATA: i16 = 2;
+const CONSUMER_GROUP_METADATA: i16 = 3;
+const CONSUMER_GROUP_MEMBER: i16 = 5;
+const TARGET_ASSIGNMENT_METADATA: i16 = 6;
+const TARGET_ASSIGNMENT_MEMBER: i16 = 7;
+const CURRENT_MEMBER_ASSIGNMENT: i16 = 8;
 
 /// The key of a `__consumer_offsets` record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -30,6 +36,29 @@ pub enum RecordKey {
     GroupMetadata {
         group: String,
     },
+    /// KIP-848: a consumer group's epoch.
+    ConsumerGroupMetadata {
+        group: String,
+    },
+    /// KIP-848: a member's subscription.
+    ConsumerGroupMember {
+        group: String,
+        member: String,
+    },
+    /// KIP-848: the epoch of the group's target assignment.
+    TargetAssignmentMetadata {
+        group: String,
+    },
+    /// KIP-848: a member's target assignment.
+    TargetAssignmentMember {
+        group: String,
+        member: String,
+    },
+    /// KIP-848: a member's current assignment and epoch.
+    CurrentMemberAssignment {
+        group: String,
+        member: String,
+    },
     /// A record type this coordinator does not keep (KIP-848 and share-group records,
     /// or a future type): skipped when loading, never rewritten.
     Other(i16),
@@ -38,9 +67,13 @@ pub enum RecordKey {
 impl RecordKey {
     pub fn group(&self) -> Option<&str> {
         match self {
-            RecordKey::OffsetCommit { group, .. } | RecordKey::GroupMetadata { group } => {
-                Some(group)
-            }
+            RecordKey::OffsetCommit { group, .. }
+            | RecordKey::GroupMetadata { group }
+            | RecordKey::ConsumerGroupMetadata { group }
+            | RecordKey::ConsumerGroupMember { group, .. }
+            | RecordKey::TargetAssignmentMetadata { group }
+            | RecordKey::TargetAssignmentMember { group, .. }
+            | RecordKey::CurrentMemberAssignment { group, .. } => Some(group),
             RecordKey::Other(_) => None,
         }
     }
@@ -56,6 +89,23 @@ impl RecordKey {
             GROUP_METADATA => RecordKey::GroupMetadata {
                 group: r.string(false)?.to_owned(),
             },
+            CONSUMER_GROUP_METADATA => RecordKey::ConsumerGroupMetadata {
+                group: r.string(false)?.to_owned(),
+            },
+            TARGET_ASSIGNMENT_METADATA => RecordKey::TargetAssignmentMetadata {
+                group: r.string(false)?.to_owned(),
+            },
+            kind @ (CONSUMER_GROUP_MEMBER
+            | TARGET_ASSIGNMENT_MEMBER
+            | CURRENT_MEMBER_ASSIGNMENT) => {
+                let group = r.string(false)?.to_owned();
+                let member = r.string(false)?.to_owned();
+                match kind {
+                    CONSUMER_GROUP_MEMBER => RecordKey::ConsumerGroupMember { group, member },
+                    TARGET_ASSIGNMENT_MEMBER => RecordKey::TargetAssignmentMember { group, member },
+                    _ => RecordKey::CurrentMemberAssignment { group, member },
+                }
+            }
             other => return Ok(RecordKey::Other(other)),
         };
         r.finish()?;
@@ -78,6 +128,25 @@ impl RecordKey {
             RecordKey::GroupMetadata { group } => {
                 w.i16(GROUP_METADATA);
                 w.string(false, group);
+            }
+            RecordKey::ConsumerGroupMetadata { group } => {
+                w.i16(CONSUMER_GROUP_METADATA);
+                w.string(false, group);
+            }
+            RecordKey::TargetAssignmentMetadata { group } => {
+                w.i16(TARGET_ASSIGNMENT_METADATA);
+                w.string(false, group);
+            }
+            RecordKey::ConsumerGroupMember { group, member }
+            | RecordKey::TargetAssignmentMember { group, member }
+            | RecordKey::CurrentMemberAssignment { group, member } => {
+                w.i16(match self {
+                    RecordKey::ConsumerGroupMember { .. } => CONSUMER_GROUP_MEMBER,
+                    RecordKey::TargetAssignmentMember { .. } => TARGET_ASSIGNMENT_MEMBER,
+                    _ => CURRENT_MEMBER_ASSIGNMENT,
+                });
+                w.string(false, group);
+                w.string(false, member);
             }
             RecordKey::Other(kind) => w.i16(*kind),
         }
@@ -127,6 +196,11 @@ impl CoordinatorRecord {
             },
             value: Some(value.encode()),
         }
+    }
+
+    /// A KIP-848 record: `value` or, if `None`, a tombstone for `key`.
+    pub fn keyed(key: RecordKey, value: Option<Vec<u8>>) -> Self {
+        Self { key, value }
     }
 
     pub fn group_tombstone(group: &str) -> Self {
@@ -194,6 +268,43 @@ mod tests {
         let expected = [0x00, 0x02, 0x00, 0x02, b'a', b'b'];
         assert_eq!(key.encode(), expected);
         assert_eq!(RecordKey::decode(&expected).unwrap(), key);
+    }
+
+    #[test]
+    fn test_consumer_group_keys_round_trip() {
+        let keys = [
+            RecordKey::ConsumerGroupMetadata { group: "g".into() },
+            RecordKey::ConsumerGroupMember {
+                group: "g".into(),
+                member: "m".into(),
+            },
+            RecordKey::TargetAssignmentMetadata { group: "g".into() },
+            RecordKey::TargetAssignmentMember {
+                group: "g".into(),
+                member: "m".into(),
+            },
+            RecordKey::CurrentMemberAssignment {
+                group: "g".into(),
+                member: "m".into(),
+            },
+        ];
+        for key in keys {
+            assert_eq!(RecordKey::decode(&key.encode()).unwrap(), key);
+        }
+        #[rustfmt::skip]
+        let member_key = [
+            0x00, 0x05, // record type 5: consumer group member metadata
+            0x00, 0x01, b'g', // group
+            0x00, 0x01, b'm', // member
+        ];
+        assert_eq!(
+            RecordKey::ConsumerGroupMember {
+                group: "g".into(),
+                member: "m".into()
+            }
+            .encode(),
+            member_key
+        );
     }
 
     #[test]

@@ -113,6 +113,12 @@ impl ShardState {
                     state: g.state.name(),
                     group_type: "classic",
                 },
+                Group::Consumer(g) => ListedGroup {
+                    group_id: id.clone(),
+                    protocol_type: "consumer".to_owned(),
+                    state: g.state_name(),
+                    group_type: "consumer",
+                },
             })
             .collect()
     }
@@ -120,6 +126,28 @@ impl ShardState {
     /// A group as DescribeGroups shows it; an unknown group is "Dead" with no error
     /// (as Kafka answers DescribeGroups v0-5).
     pub fn describe(&self, group_id: &str) -> DescribedGroup {
+        if let Some(Group::Consumer(group)) = self.groups.get(group_id) {
+            // What a classic DescribeGroups shows of a consumer-protocol group.
+            return DescribedGroup {
+                error: ErrorCode::NONE,
+                group_id: group_id.to_owned(),
+                state: group.state_name(),
+                protocol_type: "consumer".to_owned(),
+                protocol_data: String::new(),
+                members: group
+                    .members
+                    .values()
+                    .map(|m| DescribedMember {
+                        member_id: m.member_id.clone(),
+                        group_instance_id: m.subscription.instance_id.clone(),
+                        client_id: m.subscription.client_id.clone(),
+                        client_host: m.subscription.client_host.clone(),
+                        metadata: Vec::new(),
+                        assignment: Vec::new(),
+                    })
+                    .collect(),
+            };
+        }
         let Some(Group::Classic(group)) = self.groups.get(group_id) else {
             return DescribedGroup {
                 error: ErrorCode::NONE,

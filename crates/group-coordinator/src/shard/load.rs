@@ -8,6 +8,10 @@ use fjord_storage::Log;
 
 use super::{Group, ShardState};
 use crate::classic::ClassicGroup;
+use crate::consumer::ConsumerGroup;
+use crate::records::consumer_group::{
+    decode_assignment, decode_epoch, CurrentAssignmentValue, MemberSubscription,
+};
 use crate::records::{GroupMetadataValue, OffsetCommitValue, RecordKey};
 
 /// How much of the log is read at a time while loading.
@@ -95,9 +99,65 @@ impl ShardState {
                 }
                 Some(Err(err)) => tracing::warn!(%group, %err, "skipping unreadable group"),
             },
+            RecordKey::ConsumerGroupMetadata { .. }
+            | RecordKey::ConsumerGroupMember { .. }
+            | RecordKey::TargetAssignmentMetadata { .. }
+            | RecordKey::TargetAssignmentMember { .. }
+            | RecordKey::CurrentMemberAssignment { .. } => self.replay_consumer(key, value, now_ms),
             RecordKey::Other(kind) => {
                 tracing::debug!(kind, "skipping coordinator record of another kind");
             }
+        }
+    }
+}
+
+impl ShardState {
+    /// Applies a KIP-848 record. A group's records arrive in the order they were
+    /// written, its epoch record first.
+    fn replay_consumer(&mut self, key: RecordKey, value: Option<&[u8]>, now_ms: i64) {
+        let Some(group_id) = key.group().map(str::to_owned) else {
+            return;
+        };
+        if let (RecordKey::ConsumerGroupMetadata { .. }, None) = (&key, value) {
+            self.groups.remove(&group_id);
+            return;
+        }
+        let group = match self.groups.get_mut(&group_id) {
+            Some(Group::Consumer(group)) => group,
+            _ => {
+                let group = Group::Consumer(ConsumerGroup::new(&group_id, now_ms));
+                self.groups.insert(group_id.clone(), group);
+                match self.groups.get_mut(&group_id) {
+                    Some(Group::Consumer(group)) => group,
+                    _ => return,
+                }
+            }
+        };
+        let outcome = match key {
+            RecordKey::ConsumerGroupMetadata { .. } => value
+                .map(decode_epoch)
+                .transpose()
+                .map(|e| group.replay_epoch(e.unwrap_or(0))),
+            RecordKey::TargetAssignmentMetadata { .. } => value
+                .map(decode_epoch)
+                .transpose()
+                .map(|e| group.replay_assignment_epoch(e.unwrap_or(0))),
+            RecordKey::ConsumerGroupMember { member, .. } => value
+                .map(MemberSubscription::decode)
+                .transpose()
+                .map(|v| group.replay_member(&member, v, now_ms)),
+            RecordKey::TargetAssignmentMember { member, .. } => value
+                .map(decode_assignment)
+                .transpose()
+                .map(|v| group.replay_target(&member, v)),
+            RecordKey::CurrentMemberAssignment { member, .. } => value
+                .map(CurrentAssignmentValue::decode)
+                .transpose()
+                .map(|v| group.replay_current(&member, v)),
+            _ => Ok(()),
+        };
+        if let Err(err) = outcome {
+            tracing::warn!(group = %group_id, %err, "skipping unreadable consumer group record");
         }
     }
 }

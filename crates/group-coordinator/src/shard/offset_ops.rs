@@ -3,7 +3,6 @@
 use fjord_protocol::ErrorCode;
 
 use super::{Group, ShardState};
-use crate::classic::ClassicState;
 use crate::context::Ctx;
 use crate::records::{CoordinatorRecord, OffsetCommitValue};
 
@@ -44,12 +43,15 @@ impl ShardState {
     /// group refused the commit).
     pub fn commit_offsets(&mut self, request: &CommitRequest, ctx: &mut Ctx<'_>) -> Vec<ErrorCode> {
         let all = |code| vec![code; request.entries.len()];
-        let validated = match self.classic(&request.group_id) {
-            Some(group) => group.validate_offset_commit(
+        let validated = match self.groups.get(&request.group_id) {
+            Some(Group::Classic(group)) => group.validate_offset_commit(
                 &request.member_id,
                 request.group_instance_id.as_deref(),
                 request.generation_id,
             ),
+            Some(Group::Consumer(group)) => {
+                group.validate_offset_commit(&request.member_id, request.generation_id)
+            }
             None if request.generation_id < 0 => self
                 .classic_or_create(&request.group_id, ctx.now_ms)
                 .map(drop),
@@ -136,17 +138,21 @@ impl ShardState {
         partitions: &[(String, i32)],
         ctx: &mut Ctx<'_>,
     ) -> Result<Vec<ErrorCode>, ErrorCode> {
-        let Some(group) = self.classic(group_id) else {
+        let Some(group) = self.groups.get(group_id) else {
             return Err(ErrorCode::GROUP_ID_NOT_FOUND);
         };
-        let protocol_known = group.protocol_type.as_deref() == Some("consumer");
-        if !group.is(ClassicState::Empty) && !protocol_known {
+        let subscriptions_known = match group {
+            Group::Classic(g) => g.protocol_type.as_deref() == Some("consumer"),
+            Group::Consumer(_) => true,
+        };
+        let empty = group.is_empty();
+        if !empty && !subscriptions_known {
             return Err(ErrorCode::NON_EMPTY_GROUP);
         }
         let errors: Vec<ErrorCode> = partitions
             .iter()
             .map(|(topic, _)| {
-                if !group.is(ClassicState::Empty) && group.is_subscribed_to(topic) {
+                if !empty && group.is_subscribed_to(topic) {
                     ErrorCode::GROUP_SUBSCRIBED_TO_TOPIC
                 } else {
                     ErrorCode::NONE
@@ -174,10 +180,8 @@ impl ShardState {
     pub fn delete_group(&mut self, group_id: &str, ctx: &mut Ctx<'_>) -> ErrorCode {
         match self.groups.get(group_id) {
             None => return ErrorCode::GROUP_ID_NOT_FOUND,
-            Some(Group::Classic(group)) if !group.is(ClassicState::Empty) => {
-                return ErrorCode::NON_EMPTY_GROUP
-            }
-            Some(Group::Classic(_)) => {}
+            Some(group) if !group.is_empty() => return ErrorCode::NON_EMPTY_GROUP,
+            Some(_) => {}
         }
         if let Err(code) = self.write_group_removal(group_id, ctx) {
             return code;
@@ -196,7 +200,9 @@ impl ShardState {
             .flat_map(|o| o.keys())
             .map(|(t, p)| CoordinatorRecord::offset_tombstone(group_id, t, *p))
             .collect();
-        records.push(CoordinatorRecord::group_tombstone(group_id));
+        if let Some(group) = self.groups.get(group_id) {
+            records.extend(group.removal_records(group_id));
+        }
         ctx.write(&records)
     }
 
@@ -208,12 +214,11 @@ impl ShardState {
         let now = ctx.now_ms;
         let mut expired = Vec::new();
         for (group_id, group) in &self.groups {
-            let Group::Classic(group) = group;
-            if !group.is(ClassicState::Empty) {
+            if !group.is_empty() {
                 continue;
             }
-            let emptied = group.state_since_ms;
-            let uses_protocol = group.protocol_type.is_some();
+            let emptied = group.state_since_ms();
+            let uses_protocol = group.uses_protocol();
             let since = |v: &OffsetCommitValue| {
                 if uses_protocol {
                     emptied
@@ -238,12 +243,7 @@ impl ShardState {
         let dead: Vec<String> = self
             .groups
             .iter()
-            .filter(|(id, g)| {
-                let Group::Classic(g) = g;
-                g.is(ClassicState::Empty)
-                    && !g.has_pending_members()
-                    && !self.offsets.has_offsets(id)
-            })
+            .filter(|(id, g)| g.is_empty() && !self.offsets.has_offsets(id))
             .map(|(id, _)| id.clone())
             .collect();
         for group_id in dead {
