@@ -408,8 +408,9 @@ def test_committed_offsets_and_metadata_survive_a_restart(fresh_fjord):
     assert len(got) == 50
     kc.commit()
     pos = positions_after(got)
+    # kafka-python commits the position of every assigned partition, 0 for one not read yet.
     for p in range(2):
-        assert kc.committed(KTopicPartition(topic, p)) == pos.get(p)
+        assert kc.committed(KTopicPartition(topic, p)) == pos.get(p, 0)
     got += kpy_poll_records(kc, 20, linger=0)
     pos = positions_after(got)
     kc.commit({KTopicPartition(topic, p): OffsetAndMetadata(pos.get(p, 0), f"kpy-{p}", -1) for p in range(2)})

@@ -139,10 +139,13 @@ impl ConsumerGroup {
             } else {
                 request.member_id.clone()
             };
+            let rejoining = self.members.contains_key(&member_id);
             if let Some(instance) = &request.instance_id {
                 self.take_over_static_member(instance, &member_id, records)?;
             }
-            if let Some(member) = self.members.get_mut(&member_id) {
+            if !rejoining && self.members.contains_key(&member_id) {
+                // A static member that took its predecessor's place: keeps all of it.
+            } else if let Some(member) = self.members.get_mut(&member_id) {
                 // Rejoining (after being fenced): it owns nothing any more.
                 member.member_epoch = 0;
                 member.state = MemberState::Stable;

@@ -309,9 +309,14 @@ mod tests {
 
     #[test]
     fn test_unknown_record_types_are_kept_apart() {
+        // Type 4 (subscription metadata, no longer written by Kafka) and share groups.
         assert_eq!(
-            RecordKey::decode(&[0, 5, 1, 2, 3]).unwrap(),
-            RecordKey::Other(5)
+            RecordKey::decode(&[0, 4, 1, 2, 3]).unwrap(),
+            RecordKey::Other(4)
+        );
+        assert_eq!(
+            RecordKey::decode(&[0, 10, 0]).unwrap(),
+            RecordKey::Other(10)
         );
     }
 
