@@ -23,7 +23,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-ALL_TARGETS=(request_decode record_batch codec_primitives)
+ALL_TARGETS=(request_decode record_batch codec_primitives coordinator_records)
 CARGO_FUZZ_VERSION=0.13.2
 SECONDS_PER_TARGET="${1:-60}"
 if [ "$#" -gt 0 ]; then

@@ -3,12 +3,14 @@
 //!
 //! Every check takes untrusted bytes and may only return: any panic (an index out of
 //! bounds, an arithmetic overflow, a failed assertion) or an allocation over libFuzzer's
-//! `-malloc_limit_mb` is a bug in `fjord-protocol`. Beyond "does not crash", the checks
+//! `-malloc_limit_mb` is a bug in `fjord-protocol` (or, for `coordinator_records`, in
+//! `fjord-group-coordinator`). Beyond "does not crash", the checks
 //! assert properties the broker and the CLI rely on: a decoded value re-encodes to bytes
 //! that decode to the same value, byte ranges lie inside the frame, a batch the builder
 //! rewrote from a valid batch is valid and holds the same records.
 
 pub mod batch;
+pub mod coordinator;
 pub mod primitives;
 pub mod regressions;
 pub mod request;
@@ -26,6 +28,7 @@ mod tests {
                 "request_decode" => request::check_frame(&seed.bytes),
                 "record_batch" => batch::check_log(&seed.bytes),
                 "codec_primitives" => primitives::check(&seed.bytes),
+                "coordinator_records" => coordinator::check(&seed.bytes),
                 other => panic!("seed for unknown target {other}"),
             }
         }
@@ -43,6 +46,13 @@ mod tests {
                 }
                 "record_batch" => {
                     assert!(batch::holds_valid_batches(&seed.bytes), "{}", seed.name)
+                }
+                "coordinator_records" => {
+                    assert!(
+                        coordinator::decodes_completely(&seed.bytes),
+                        "{}",
+                        seed.name
+                    )
                 }
                 _ => {}
             }

@@ -22,10 +22,12 @@ use fjord_protocol::header::RequestHeader;
 use fjord_protocol::messages::fetch::FetchRecords;
 use fjord_protocol::messages::produce::ProduceRequest;
 use fjord_protocol::messages::{
-    alter_configs, api_versions, create_partitions, create_topics, delete_records, delete_topics,
-    describe_cluster, describe_configs, describe_log_dirs, describe_topic_partitions, fetch,
-    incremental_alter_configs, init_producer_id, list_offsets, metadata, offset_for_leader_epoch,
-    produce,
+    alter_configs, api_versions, consumer_group_describe, consumer_group_heartbeat,
+    create_partitions, create_topics, delete_groups, delete_records, delete_topics,
+    describe_cluster, describe_configs, describe_groups, describe_log_dirs,
+    describe_topic_partitions, fetch, find_coordinator, heartbeat, incremental_alter_configs,
+    init_producer_id, join_group, leave_group, list_groups, list_offsets, metadata, offset_commit,
+    offset_delete, offset_fetch, offset_for_leader_epoch, produce, sync_group,
 };
 use fjord_protocol::ApiKey;
 
@@ -51,12 +53,25 @@ pub fn versions(api: ApiKey) -> Option<RangeInclusive<i16>> {
         ApiKey::IncrementalAlterConfigs => incremental_alter_configs::VERSIONS,
         ApiKey::DescribeCluster => describe_cluster::VERSIONS,
         ApiKey::DescribeTopicPartitions => describe_topic_partitions::VERSIONS,
+        ApiKey::OffsetCommit => offset_commit::VERSIONS,
+        ApiKey::OffsetFetch => offset_fetch::VERSIONS,
+        ApiKey::FindCoordinator => find_coordinator::VERSIONS,
+        ApiKey::JoinGroup => join_group::VERSIONS,
+        ApiKey::Heartbeat => heartbeat::VERSIONS,
+        ApiKey::LeaveGroup => leave_group::VERSIONS,
+        ApiKey::SyncGroup => sync_group::VERSIONS,
+        ApiKey::DescribeGroups => describe_groups::VERSIONS,
+        ApiKey::ListGroups => list_groups::VERSIONS,
+        ApiKey::DeleteGroups => delete_groups::VERSIONS,
+        ApiKey::OffsetDelete => offset_delete::VERSIONS,
+        ApiKey::ConsumerGroupHeartbeat => consumer_group_heartbeat::VERSIONS,
+        ApiKey::ConsumerGroupDescribe => consumer_group_describe::VERSIONS,
         _ => return None,
     })
 }
 
 /// Every API [`versions`] knows.
-pub const APIS: [ApiKey; 17] = [
+pub const APIS: [ApiKey; 30] = [
     ApiKey::Produce,
     ApiKey::Fetch,
     ApiKey::ListOffsets,
@@ -74,6 +89,19 @@ pub const APIS: [ApiKey; 17] = [
     ApiKey::IncrementalAlterConfigs,
     ApiKey::DescribeCluster,
     ApiKey::DescribeTopicPartitions,
+    ApiKey::OffsetCommit,
+    ApiKey::OffsetFetch,
+    ApiKey::FindCoordinator,
+    ApiKey::JoinGroup,
+    ApiKey::Heartbeat,
+    ApiKey::LeaveGroup,
+    ApiKey::SyncGroup,
+    ApiKey::DescribeGroups,
+    ApiKey::ListGroups,
+    ApiKey::DeleteGroups,
+    ApiKey::OffsetDelete,
+    ApiKey::ConsumerGroupHeartbeat,
+    ApiKey::ConsumerGroupDescribe,
 ];
 
 /// The `request_decode` target: `frame` as a request and `frame[4..]` as its response.
@@ -171,6 +199,47 @@ fn check_request(api: ApiKey, frame: &[u8], at: usize, version: i16, deep: bool)
             describe_topic_partitions::DescribeTopicPartitionsRequest,
         >(frame, at, version)
         .is_some(),
+        ApiKey::OffsetCommit => {
+            round_trip::<offset_commit::OffsetCommitRequest>(frame, at, version).is_some()
+        }
+        ApiKey::OffsetFetch => {
+            round_trip::<offset_fetch::OffsetFetchRequest>(frame, at, version).is_some()
+        }
+        ApiKey::FindCoordinator => {
+            round_trip::<find_coordinator::FindCoordinatorRequest>(frame, at, version).is_some()
+        }
+        ApiKey::JoinGroup => {
+            round_trip::<join_group::JoinGroupRequest>(frame, at, version).is_some()
+        }
+        ApiKey::Heartbeat => {
+            round_trip::<heartbeat::HeartbeatRequest>(frame, at, version).is_some()
+        }
+        ApiKey::LeaveGroup => {
+            round_trip::<leave_group::LeaveGroupRequest>(frame, at, version).is_some()
+        }
+        ApiKey::SyncGroup => {
+            round_trip::<sync_group::SyncGroupRequest>(frame, at, version).is_some()
+        }
+        ApiKey::DescribeGroups => {
+            round_trip::<describe_groups::DescribeGroupsRequest>(frame, at, version).is_some()
+        }
+        ApiKey::ListGroups => {
+            round_trip::<list_groups::ListGroupsRequest>(frame, at, version).is_some()
+        }
+        ApiKey::DeleteGroups => {
+            round_trip::<delete_groups::DeleteGroupsRequest>(frame, at, version).is_some()
+        }
+        ApiKey::OffsetDelete => {
+            round_trip::<offset_delete::OffsetDeleteRequest>(frame, at, version).is_some()
+        }
+        ApiKey::ConsumerGroupHeartbeat => round_trip::<
+            consumer_group_heartbeat::ConsumerGroupHeartbeatRequest,
+        >(frame, at, version)
+        .is_some(),
+        ApiKey::ConsumerGroupDescribe => {
+            round_trip::<consumer_group_describe::ConsumerGroupDescribeRequest>(frame, at, version)
+                .is_some()
+        }
         _ => false,
     }
 }
@@ -247,6 +316,47 @@ fn check_response(api: ApiKey, frame: &[u8], version: i16, deep: bool) -> bool {
             describe_topic_partitions::DescribeTopicPartitionsResponse,
         >(frame, at, version)
         .is_some(),
+        ApiKey::OffsetCommit => {
+            round_trip::<offset_commit::OffsetCommitResponse>(frame, at, version).is_some()
+        }
+        ApiKey::OffsetFetch => {
+            round_trip::<offset_fetch::OffsetFetchResponse>(frame, at, version).is_some()
+        }
+        ApiKey::FindCoordinator => {
+            round_trip::<find_coordinator::FindCoordinatorResponse>(frame, at, version).is_some()
+        }
+        ApiKey::JoinGroup => {
+            round_trip::<join_group::JoinGroupResponse>(frame, at, version).is_some()
+        }
+        ApiKey::Heartbeat => {
+            round_trip::<heartbeat::HeartbeatResponse>(frame, at, version).is_some()
+        }
+        ApiKey::LeaveGroup => {
+            round_trip::<leave_group::LeaveGroupResponse>(frame, at, version).is_some()
+        }
+        ApiKey::SyncGroup => {
+            round_trip::<sync_group::SyncGroupResponse>(frame, at, version).is_some()
+        }
+        ApiKey::DescribeGroups => {
+            round_trip::<describe_groups::DescribeGroupsResponse>(frame, at, version).is_some()
+        }
+        ApiKey::ListGroups => {
+            round_trip::<list_groups::ListGroupsResponse>(frame, at, version).is_some()
+        }
+        ApiKey::DeleteGroups => {
+            round_trip::<delete_groups::DeleteGroupsResponse>(frame, at, version).is_some()
+        }
+        ApiKey::OffsetDelete => {
+            round_trip::<offset_delete::OffsetDeleteResponse>(frame, at, version).is_some()
+        }
+        ApiKey::ConsumerGroupHeartbeat => round_trip::<
+            consumer_group_heartbeat::ConsumerGroupHeartbeatResponse,
+        >(frame, at, version)
+        .is_some(),
+        ApiKey::ConsumerGroupDescribe => {
+            round_trip::<consumer_group_describe::ConsumerGroupDescribeResponse>(frame, at, version)
+                .is_some()
+        }
         _ => false,
     }
 }

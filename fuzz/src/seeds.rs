@@ -3,16 +3,25 @@
 //! inputs for the primitives. Generated at run time (`scripts/fuzz.sh` writes them with
 //! the `seeds` binary) rather than committed.
 
+use fjord_group_coordinator::records::consumer_group::{
+    encode_assignment, encode_epoch, Assignment, CurrentAssignmentValue, MemberSubscription,
+};
+use fjord_group_coordinator::records::{
+    CoordinatorRecord, GroupMetadataValue, MemberMetadata, OffsetCommitValue, RecordKey,
+};
 use fjord_protocol::codec::{Encode, Writer};
 use fjord_protocol::messages::{
-    alter_configs, api_versions, create_partitions, create_topics, delete_records, delete_topics,
-    describe_cluster, describe_configs, describe_log_dirs, describe_topic_partitions, fetch,
-    incremental_alter_configs, init_producer_id, list_offsets, metadata, offset_for_leader_epoch,
-    produce,
+    alter_configs, api_versions, consumer_group_describe, consumer_group_heartbeat,
+    create_partitions, create_topics, delete_groups, delete_records, delete_topics,
+    describe_cluster, describe_configs, describe_groups, describe_log_dirs,
+    describe_topic_partitions, fetch, find_coordinator, heartbeat, incremental_alter_configs,
+    init_producer_id, join_group, leave_group, list_groups, list_offsets, metadata, offset_commit,
+    offset_delete, offset_fetch, offset_for_leader_epoch, produce, sync_group,
 };
 use fjord_protocol::records::{RecordBatchBuilder, NO_PRODUCER_EPOCH, NO_PRODUCER_ID};
 use fjord_protocol::{ApiKey, CompressionType, ErrorCode};
 
+use crate::coordinator;
 use crate::request::{versions, APIS};
 
 /// One corpus file.
@@ -40,6 +49,7 @@ pub fn all() -> Vec<Seed> {
     request_seeds(&mut seeds);
     batch_seeds(&mut seeds);
     primitive_seeds(&mut seeds);
+    coordinator_seeds(&mut seeds);
     seeds
 }
 
@@ -165,6 +175,233 @@ fn primitive_seeds(seeds: &mut Vec<Seed>) {
         "records",
         batch[fjord_protocol::RECORD_BATCH_OVERHEAD..].to_vec(),
     );
+}
+
+fn coordinator_seeds(seeds: &mut Vec<Seed>) {
+    let mut push = |name: &str, records: &[CoordinatorRecord]| {
+        seeds.push(Seed {
+            target: "coordinator_records",
+            name: name.into(),
+            bytes: coordinator_input(records),
+            valid: true,
+        })
+    };
+    let commit = offset_commit_record("orders-app", 0, 42);
+    let group = group_metadata_record("orders-app");
+    push("offset-commit", std::slice::from_ref(&commit));
+    push(
+        "offset-commit-with-expiry",
+        &[CoordinatorRecord::offset_commit(
+            "orders-app",
+            "events",
+            1,
+            &OffsetCommitValue {
+                expire_timestamp: 1_700_086_400_000,
+                leader_epoch: -1,
+                ..offset_commit_value(7)
+            },
+        )],
+    );
+    push("group-metadata", std::slice::from_ref(&group));
+    push(
+        "group-empty",
+        &[CoordinatorRecord::group_metadata(
+            "offsets-only",
+            &GroupMetadataValue {
+                current_state_timestamp: 1_699_999_000_000,
+                ..GroupMetadataValue::default()
+            },
+        )],
+    );
+    push(
+        "group-then-tombstones",
+        &[
+            group.clone(),
+            commit.clone(),
+            offset_commit_record("orders-app", 1, 43),
+            CoordinatorRecord::offset_tombstone("orders-app", "events", 0),
+            CoordinatorRecord::group_tombstone("orders-app"),
+        ],
+    );
+    let consumer = consumer_group_records("payments", "member-1");
+    push("consumer-group", &consumer);
+    let mut everything = vec![group, commit];
+    everything.extend(consumer);
+    everything.push(CoordinatorRecord::keyed(RecordKey::Other(4), None));
+    push("everything", &everything);
+    // Values as Kafka writes them: the flexible v4 offset commit and group metadata
+    // values (with a tagged field), and a legacy (type 0) key.
+    let mut push_raw = |name: &str, key: Vec<u8>, value: Vec<u8>| {
+        seeds.push(Seed {
+            target: "coordinator_records",
+            name: name.into(),
+            bytes: coordinator::input(&[(Some(&key), Some(&value))]),
+            valid: true,
+        })
+    };
+    #[rustfmt::skip]
+    let offset_v4 = vec![
+        0x00, 0x04, // version 4
+        0, 0, 0, 0, 0, 0, 0, 42, // offset
+        0, 0, 0, 3, // leader epoch
+        0x02, b'm', // metadata (compact)
+        0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00, // commit timestamp
+        0x01, 0x00, 0x01, 0xff, // one tagged field: tag 0, 1 byte
+    ];
+    push_raw(
+        "offset-commit-v4",
+        legacy_offset_key("g", "events", 2),
+        offset_v4,
+    );
+    #[rustfmt::skip]
+    let group_v4 = vec![
+        0x00, 0x04, // version 4
+        0x09, b'c', b'o', b'n', b's', b'u', b'm', b'e', b'r', // protocol type
+        0, 0, 0, 5, // generation
+        0x06, b'r', b'a', b'n', b'g', b'e', // protocol
+        0x02, b'm', // leader
+        0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00, // current state timestamp
+        0x02, // one member
+        0x02, b'm', // member id
+        0x00, // group instance id: null
+        0x02, b'c', // client id
+        0x02, b'h', // client host
+        0, 0, 0x27, 0x10, // rebalance timeout
+        0, 0, 0x27, 0x10, // session timeout
+        0x03, 0, 1, // subscription
+        0x01, // assignment: empty
+        0x00, // member tagged fields
+        0x00, // tagged fields
+    ];
+    push_raw(
+        "group-metadata-v4",
+        RecordKey::GroupMetadata { group: "g".into() }.encode(),
+        group_v4,
+    );
+}
+
+/// A `coordinator_records` input holding `records`.
+pub fn coordinator_input(records: &[CoordinatorRecord]) -> Vec<u8> {
+    let keys: Vec<Vec<u8>> = records.iter().map(|r| r.key.encode()).collect();
+    let fields: Vec<coordinator::Record<'_>> = records
+        .iter()
+        .zip(&keys)
+        .map(|(r, key)| (Some(key.as_slice()), r.value.as_deref()))
+        .collect();
+    coordinator::input(&fields)
+}
+
+pub fn offset_commit_value(offset: i64) -> OffsetCommitValue {
+    OffsetCommitValue {
+        offset,
+        leader_epoch: 3,
+        metadata: "meta".into(),
+        commit_timestamp: 1_699_999_999_000,
+        expire_timestamp: -1,
+    }
+}
+
+/// The offset commit of `events`-`partition` by `group`, as the coordinator writes it.
+pub fn offset_commit_record(group: &str, partition: i32, offset: i64) -> CoordinatorRecord {
+    CoordinatorRecord::offset_commit(group, "events", partition, &offset_commit_value(offset))
+}
+
+/// A stable classic group of two "consumer" members, as the coordinator writes it.
+pub fn group_metadata_record(group: &str) -> CoordinatorRecord {
+    // ConsumerProtocolSubscription v1: version, topics, user data (null), owned
+    // partitions (none).
+    let subscription = vec![
+        0, 1, 0, 0, 0, 1, 0, 6, b'e', b'v', b'e', b'n', b't', b's', 0xff, 0xff, 0xff, 0xff, 0, 0,
+        0, 0,
+    ];
+    let member = |id: &str, instance: Option<&str>| MemberMetadata {
+        member_id: id.into(),
+        group_instance_id: instance.map(Into::into),
+        client_id: "client".into(),
+        client_host: "/127.0.0.1".into(),
+        rebalance_timeout: 300_000,
+        session_timeout: 45_000,
+        subscription: subscription.clone(),
+        assignment: vec![0, 1, 0, 0, 0, 1, 0, 6, b'e', b'v', b'e', b'n', b't', b's'],
+    };
+    CoordinatorRecord::group_metadata(
+        group,
+        &GroupMetadataValue {
+            protocol_type: "consumer".into(),
+            generation: 3,
+            protocol: Some("range".into()),
+            leader: Some("member-1".into()),
+            current_state_timestamp: 1_699_999_990_000,
+            members: vec![member("member-1", None), member("member-2", Some("i-2"))],
+        },
+    )
+}
+
+/// A KIP-848 group of one member, its records in the order the coordinator writes
+/// them: group epoch, subscription, target epoch, target and current assignment.
+pub fn consumer_group_records(group: &str, member: &str) -> Vec<CoordinatorRecord> {
+    let mut assignment = Assignment::new();
+    assignment.insert([0x33; 16], [0, 1, 2].into_iter().collect());
+    let key = |kind: fn(String, String) -> RecordKey| kind(group.into(), member.into());
+    vec![
+        CoordinatorRecord::keyed(
+            RecordKey::ConsumerGroupMetadata {
+                group: group.into(),
+            },
+            Some(encode_epoch(4)),
+        ),
+        CoordinatorRecord::keyed(
+            key(|group, member| RecordKey::ConsumerGroupMember { group, member }),
+            Some(
+                MemberSubscription {
+                    instance_id: None,
+                    rack_id: Some("r1".into()),
+                    client_id: "client".into(),
+                    client_host: "/127.0.0.1".into(),
+                    subscribed_topic_names: vec!["events".into()],
+                    subscribed_topic_regex: None,
+                    rebalance_timeout_ms: 300_000,
+                    server_assignor: Some("uniform".into()),
+                }
+                .encode(),
+            ),
+        ),
+        CoordinatorRecord::keyed(
+            RecordKey::TargetAssignmentMetadata {
+                group: group.into(),
+            },
+            Some(encode_epoch(4)),
+        ),
+        CoordinatorRecord::keyed(
+            key(|group, member| RecordKey::TargetAssignmentMember { group, member }),
+            Some(encode_assignment(&assignment)),
+        ),
+        CoordinatorRecord::keyed(
+            key(|group, member| RecordKey::CurrentMemberAssignment { group, member }),
+            Some(
+                CurrentAssignmentValue {
+                    member_epoch: 4,
+                    previous_member_epoch: 3,
+                    state: 0,
+                    assigned: assignment,
+                    pending_revocation: Assignment::new(),
+                }
+                .encode(),
+            ),
+        ),
+    ]
+}
+
+/// An offset commit key of the legacy record type 0 (same layout as type 1).
+fn legacy_offset_key(group: &str, topic: &str, partition: i32) -> Vec<u8> {
+    let mut key = RecordKey::OffsetCommit {
+        group: group.into(),
+        topic: topic.into(),
+        partition,
+    }
+    .encode();
+    key[..2].copy_from_slice(&0i16.to_be_bytes());
+    key
 }
 
 /// A batch of `count` records with keys, values and headers.
@@ -511,6 +748,173 @@ fn request_body(api: ApiKey, version: i16, batch: &[u8]) -> Option<Vec<u8>> {
             },
             version,
         ),
+        ApiKey::OffsetCommit => encode(
+            &offset_commit::OffsetCommitRequest {
+                group_id: "orders-app".into(),
+                generation_id_or_member_epoch: 3,
+                member_id: "member-1".into(),
+                group_instance_id: Some("instance-1".into()),
+                retention_time_ms: 86_400_000,
+                topics: vec![offset_commit::OffsetCommitRequestTopic {
+                    name: "events".into(),
+                    partitions: vec![offset_commit::OffsetCommitRequestPartition {
+                        partition_index: 0,
+                        committed_offset: 42,
+                        committed_leader_epoch: 2,
+                        commit_timestamp: 1_700_000_000_000,
+                        committed_metadata: Some("meta".into()),
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::OffsetFetch => {
+            let topics = Some(vec![offset_fetch::OffsetFetchRequestTopic {
+                name: "events".into(),
+                partition_indexes: vec![0, 1],
+            }]);
+            encode(
+                &offset_fetch::OffsetFetchRequest {
+                    group_id: "orders-app".into(),
+                    topics: topics.clone(),
+                    groups: vec![
+                        offset_fetch::OffsetFetchRequestGroup {
+                            group_id: "orders-app".into(),
+                            member_id: Some("member-1".into()),
+                            member_epoch: 5,
+                            topics,
+                        },
+                        offset_fetch::OffsetFetchRequestGroup {
+                            group_id: "all-topics".into(),
+                            member_id: None,
+                            member_epoch: -1,
+                            topics: None,
+                        },
+                    ],
+                    require_stable: true,
+                },
+                version,
+            )
+        }
+        ApiKey::FindCoordinator => encode(
+            &find_coordinator::FindCoordinatorRequest {
+                key: if version >= 4 {
+                    String::new()
+                } else {
+                    "orders-app".into()
+                },
+                key_type: find_coordinator::KEY_TYPE_GROUP,
+                coordinator_keys: vec!["orders-app".into(), "payments".into()],
+            },
+            version,
+        ),
+        ApiKey::JoinGroup => encode(
+            &join_group::JoinGroupRequest {
+                group_id: "orders-app".into(),
+                session_timeout_ms: 45_000,
+                rebalance_timeout_ms: 300_000,
+                member_id: "member-1".into(),
+                group_instance_id: Some("instance-1".into()),
+                protocol_type: "consumer".into(),
+                protocols: vec![join_group::JoinGroupRequestProtocol {
+                    name: "range".into(),
+                    metadata: vec![0, 1, 0, 0, 0, 1, 0, 6, b'e', b'v', b'e', b'n', b't', b's'],
+                }],
+                reason: Some("rejoin".into()),
+            },
+            version,
+        ),
+        ApiKey::Heartbeat => encode(
+            &heartbeat::HeartbeatRequest {
+                group_id: "orders-app".into(),
+                generation_id: 3,
+                member_id: "member-1".into(),
+                group_instance_id: Some("instance-1".into()),
+            },
+            version,
+        ),
+        ApiKey::LeaveGroup => encode(
+            &leave_group::LeaveGroupRequest {
+                group_id: "orders-app".into(),
+                member_id: "member-1".into(),
+                members: vec![leave_group::MemberIdentity {
+                    member_id: "member-1".into(),
+                    group_instance_id: Some("instance-1".into()),
+                    reason: Some("shutdown".into()),
+                }],
+            },
+            version,
+        ),
+        ApiKey::SyncGroup => encode(
+            &sync_group::SyncGroupRequest {
+                group_id: "orders-app".into(),
+                generation_id: 3,
+                member_id: "member-1".into(),
+                group_instance_id: Some("instance-1".into()),
+                protocol_type: Some("consumer".into()),
+                protocol_name: Some("range".into()),
+                assignments: vec![sync_group::SyncGroupRequestAssignment {
+                    member_id: "member-1".into(),
+                    assignment: vec![0, 1, 0, 0, 0, 1],
+                }],
+            },
+            version,
+        ),
+        ApiKey::DescribeGroups => encode(
+            &describe_groups::DescribeGroupsRequest {
+                groups: vec!["orders-app".into(), "payments".into()],
+                include_authorized_operations: true,
+            },
+            version,
+        ),
+        ApiKey::ListGroups => encode(
+            &list_groups::ListGroupsRequest {
+                states_filter: vec!["Stable".into()],
+                types_filter: vec!["classic".into(), "consumer".into()],
+            },
+            version,
+        ),
+        ApiKey::DeleteGroups => encode(
+            &delete_groups::DeleteGroupsRequest {
+                groups_names: vec!["orders-app".into(), "payments".into()],
+            },
+            version,
+        ),
+        ApiKey::OffsetDelete => encode(
+            &offset_delete::OffsetDeleteRequest {
+                group_id: "orders-app".into(),
+                topics: vec![offset_delete::OffsetDeleteRequestTopic {
+                    name: "events".into(),
+                    partition_indexes: vec![0, 1],
+                }],
+            },
+            version,
+        ),
+        ApiKey::ConsumerGroupHeartbeat => encode(
+            &consumer_group_heartbeat::ConsumerGroupHeartbeatRequest {
+                group_id: "orders-app".into(),
+                member_id: "member-1".into(),
+                member_epoch: 0,
+                instance_id: Some("instance-1".into()),
+                rack_id: Some("r1".into()),
+                rebalance_timeout_ms: 300_000,
+                subscribed_topic_names: Some(vec!["events".into()]),
+                subscribed_topic_regex: Some("ev.*".into()),
+                server_assignor: Some("uniform".into()),
+                topic_partitions: Some(vec![consumer_group_heartbeat::HeartbeatTopicPartitions {
+                    topic_id,
+                    partitions: vec![0, 2],
+                }]),
+            },
+            version,
+        ),
+        ApiKey::ConsumerGroupDescribe => encode(
+            &consumer_group_describe::ConsumerGroupDescribeRequest {
+                group_ids: vec!["orders-app".into()],
+                include_authorized_operations: true,
+            },
+            version,
+        ),
         _ => return None,
     })
 }
@@ -816,6 +1220,230 @@ fn response_body(api: ApiKey, version: i16) -> Vec<u8> {
             },
             version,
         ),
+        ApiKey::OffsetCommit => encode(
+            &offset_commit::OffsetCommitResponse {
+                throttle_time_ms: 1,
+                topics: vec![offset_commit::OffsetCommitResponseTopic {
+                    name: "events".into(),
+                    partitions: vec![
+                        offset_commit::OffsetCommitResponsePartition {
+                            partition_index: 0,
+                            error_code: ErrorCode::NONE,
+                        },
+                        offset_commit::OffsetCommitResponsePartition {
+                            partition_index: 1,
+                            error_code: ErrorCode::UNKNOWN_MEMBER_ID,
+                        },
+                    ],
+                }],
+            },
+            version,
+        ),
+        ApiKey::OffsetFetch => {
+            let topics = vec![offset_fetch::OffsetFetchResponseTopic {
+                name: "events".into(),
+                partitions: vec![offset_fetch::OffsetFetchResponsePartition {
+                    partition_index: 0,
+                    committed_offset: 42,
+                    committed_leader_epoch: 2,
+                    metadata: Some("meta".into()),
+                    error_code: ErrorCode::NONE,
+                }],
+            }];
+            encode(
+                &offset_fetch::OffsetFetchResponse {
+                    throttle_time_ms: 1,
+                    topics: topics.clone(),
+                    error_code: ErrorCode::NONE,
+                    groups: vec![offset_fetch::OffsetFetchResponseGroup {
+                        group_id: "orders-app".into(),
+                        topics,
+                        error_code: ErrorCode::NONE,
+                    }],
+                },
+                version,
+            )
+        }
+        ApiKey::FindCoordinator => encode(
+            &find_coordinator::FindCoordinatorResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                error_message: message.clone(),
+                node_id: 1,
+                host: "localhost".into(),
+                port: 9092,
+                coordinators: vec![find_coordinator::Coordinator {
+                    key: "orders-app".into(),
+                    node_id: 1,
+                    host: "localhost".into(),
+                    port: 9092,
+                    error_code: ErrorCode::NONE,
+                    error_message: None,
+                }],
+            },
+            version,
+        ),
+        ApiKey::JoinGroup => encode(
+            &join_group::JoinGroupResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                generation_id: 3,
+                protocol_type: Some("consumer".into()),
+                protocol_name: Some("range".into()),
+                leader: "member-1".into(),
+                skip_assignment: false,
+                member_id: "member-1".into(),
+                members: vec![join_group::JoinGroupResponseMember {
+                    member_id: "member-1".into(),
+                    group_instance_id: Some("instance-1".into()),
+                    metadata: vec![0, 1, 0, 0, 0, 0],
+                }],
+            },
+            version,
+        ),
+        ApiKey::Heartbeat => encode(
+            &heartbeat::HeartbeatResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::REBALANCE_IN_PROGRESS,
+            },
+            version,
+        ),
+        ApiKey::LeaveGroup => encode(
+            &leave_group::LeaveGroupResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                members: vec![leave_group::MemberResponse {
+                    member_id: "member-1".into(),
+                    group_instance_id: Some("instance-1".into()),
+                    error_code: ErrorCode::NONE,
+                }],
+            },
+            version,
+        ),
+        ApiKey::SyncGroup => encode(
+            &sync_group::SyncGroupResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                protocol_type: Some("consumer".into()),
+                protocol_name: Some("range".into()),
+                assignment: vec![0, 1, 0, 0, 0, 1],
+            },
+            version,
+        ),
+        ApiKey::DescribeGroups => encode(
+            &describe_groups::DescribeGroupsResponse {
+                throttle_time_ms: 1,
+                groups: vec![describe_groups::DescribedGroup {
+                    error_code: ErrorCode::NONE,
+                    group_id: "orders-app".into(),
+                    group_state: "Stable".into(),
+                    protocol_type: "consumer".into(),
+                    protocol_data: "range".into(),
+                    members: vec![describe_groups::DescribedGroupMember {
+                        member_id: "member-1".into(),
+                        group_instance_id: Some("instance-1".into()),
+                        client_id: "client".into(),
+                        client_host: "/127.0.0.1".into(),
+                        member_metadata: vec![0, 1],
+                        member_assignment: vec![0, 1, 0, 0, 0, 0],
+                    }],
+                    authorized_operations: i32::MIN,
+                }],
+            },
+            version,
+        ),
+        ApiKey::ListGroups => encode(
+            &list_groups::ListGroupsResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                groups: vec![list_groups::ListedGroup {
+                    group_id: "orders-app".into(),
+                    protocol_type: "consumer".into(),
+                    group_state: "Stable".into(),
+                    group_type: "classic".into(),
+                }],
+            },
+            version,
+        ),
+        ApiKey::DeleteGroups => encode(
+            &delete_groups::DeleteGroupsResponse {
+                throttle_time_ms: 1,
+                results: vec![delete_groups::DeletableGroupResult {
+                    group_id: "orders-app".into(),
+                    error_code: ErrorCode::NON_EMPTY_GROUP,
+                }],
+            },
+            version,
+        ),
+        ApiKey::OffsetDelete => encode(
+            &offset_delete::OffsetDeleteResponse {
+                error_code: ErrorCode::NONE,
+                throttle_time_ms: 1,
+                topics: vec![offset_delete::OffsetDeleteResponseTopic {
+                    name: "events".into(),
+                    partitions: vec![offset_delete::OffsetDeleteResponsePartition {
+                        partition_index: 0,
+                        error_code: ErrorCode::GROUP_SUBSCRIBED_TO_TOPIC,
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::ConsumerGroupHeartbeat => encode(
+            &consumer_group_heartbeat::ConsumerGroupHeartbeatResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                error_message: None,
+                member_id: Some("member-1".into()),
+                member_epoch: 4,
+                heartbeat_interval_ms: 5_000,
+                assignment: Some(consumer_group_heartbeat::HeartbeatAssignment {
+                    topic_partitions: vec![consumer_group_heartbeat::HeartbeatTopicPartitions {
+                        topic_id,
+                        partitions: vec![0, 2],
+                    }],
+                }),
+            },
+            version,
+        ),
+        ApiKey::ConsumerGroupDescribe => {
+            let assignment = consumer_group_describe::MemberAssignment {
+                topic_partitions: vec![consumer_group_describe::AssignedTopicPartitions {
+                    topic_id,
+                    topic_name: "events".into(),
+                    partitions: vec![0, 2],
+                }],
+            };
+            encode(
+                &consumer_group_describe::ConsumerGroupDescribeResponse {
+                    throttle_time_ms: 1,
+                    groups: vec![consumer_group_describe::DescribedGroup {
+                        error_code: ErrorCode::NONE,
+                        error_message: None,
+                        group_id: "orders-app".into(),
+                        group_state: "Stable".into(),
+                        group_epoch: 4,
+                        assignment_epoch: 4,
+                        assignor_name: "uniform".into(),
+                        members: vec![consumer_group_describe::DescribedMember {
+                            member_id: "member-1".into(),
+                            instance_id: Some("instance-1".into()),
+                            rack_id: None,
+                            member_epoch: 4,
+                            client_id: "client".into(),
+                            client_host: "/127.0.0.1".into(),
+                            subscribed_topic_names: vec!["events".into()],
+                            subscribed_topic_regex: None,
+                            assignment: assignment.clone(),
+                            target_assignment: assignment,
+                            member_type: consumer_group_describe::MEMBER_TYPE_CONSUMER,
+                        }],
+                        authorized_operations: i32::MIN,
+                    }],
+                },
+                version,
+            )
+        }
         _ => Vec::new(),
     }
 }

@@ -45,7 +45,8 @@ impl OffsetCommitValue {
         let leader_epoch = if version >= 3 { r.i32()? } else { -1 };
         let metadata = r.string(flexible)?.to_owned();
         let commit_timestamp = r.i64()?;
-        let expire_timestamp = if version == 1 { r.i64()? } else { -1 };
+        // Any negative expiry means none (`encode` writes v3 for it): read it as -1.
+        let expire_timestamp = if version == 1 { r.i64()?.max(-1) } else { -1 };
         r.skip_tagged_fields(flexible)?;
         Ok(Self {
             offset,
