@@ -91,7 +91,7 @@ impl GroupCoordinator {
     }
 
     fn shard_of(&self, group_id: &str) -> Result<Arc<Shard>, ErrorCode> {
-        if group_id.is_empty() {
+        if group_id.is_empty() || !crate::records::fits([group_id]) {
             return Err(ErrorCode::INVALID_GROUP_ID);
         }
         match self.shards.read().get(&self.partition_for(group_id)) {

@@ -41,24 +41,50 @@ pub struct MemberMetadata {
 
 impl GroupMetadataValue {
     pub fn encode(&self) -> Vec<u8> {
+        // Strings too long for int16 lengths (read from a Kafka v4 record) keep v4.
+        let version = if self.fits_classic() {
+            WRITE_VERSION
+        } else {
+            MAX_VERSION
+        };
+        let f = version >= FLEXIBLE;
         let mut w = Writer::new();
-        w.i16(WRITE_VERSION);
-        w.string(false, &self.protocol_type);
+        w.i16(version);
+        w.string(f, &self.protocol_type);
         w.i32(self.generation);
-        w.nullable_string(false, self.protocol.as_deref());
-        w.nullable_string(false, self.leader.as_deref());
+        w.nullable_string(f, self.protocol.as_deref());
+        w.nullable_string(f, self.leader.as_deref());
         w.i64(self.current_state_timestamp);
-        w.array(false, &self.members, |w, m| {
-            w.string(false, &m.member_id);
-            w.nullable_string(false, m.group_instance_id.as_deref());
-            w.string(false, &m.client_id);
-            w.string(false, &m.client_host);
+        w.array(f, &self.members, |w, m| {
+            w.string(f, &m.member_id);
+            w.nullable_string(f, m.group_instance_id.as_deref());
+            w.string(f, &m.client_id);
+            w.string(f, &m.client_host);
             w.i32(m.rebalance_timeout);
             w.i32(m.session_timeout);
-            w.bytes(false, &m.subscription);
-            w.bytes(false, &m.assignment);
+            w.bytes(f, &m.subscription);
+            w.bytes(f, &m.assignment);
+            w.empty_tagged_fields(f);
         });
+        w.empty_tagged_fields(f);
         w.bytes_written().to_vec()
+    }
+
+    fn fits_classic(&self) -> bool {
+        let strings = [self.protocol_type.as_str()]
+            .into_iter()
+            .chain(self.protocol.as_deref())
+            .chain(self.leader.as_deref())
+            .chain(self.members.iter().flat_map(|m| {
+                [
+                    m.member_id.as_str(),
+                    m.client_id.as_str(),
+                    m.client_host.as_str(),
+                ]
+                .into_iter()
+                .chain(m.group_instance_id.as_deref())
+            }));
+        super::fits(strings)
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {

@@ -15,6 +15,16 @@ pub use offset_commit::OffsetCommitValue;
 
 use fjord_protocol::codec::{DecodeError, Reader, Writer};
 
+/// The longest string a record key or a classic (non-flexible) value can hold: its
+/// length is an int16. Requests carrying longer ones are refused before anything is
+/// written, or the record could not be read back.
+pub const MAX_STRING_LEN: usize = i16::MAX as usize;
+
+/// Does every string fit a record's int16 length?
+pub fn fits<'a>(strings: impl IntoIterator<Item = &'a str>) -> bool {
+    strings.into_iter().all(|s| s.len() <= MAX_STRING_LEN)
+}
+
 /// Record type of the legacy offset commit key (same layout as type 1).
 const LEGACY_OFFSET_COMMIT: i16 = 0;
 const OFFSET_COMMIT: i16 = 1;

@@ -22,18 +22,27 @@ pub struct OffsetCommitValue {
 
 impl OffsetCommitValue {
     pub fn encode(&self) -> Vec<u8> {
-        let version: i16 = if self.expire_timestamp >= 0 { 1 } else { 3 };
+        // Metadata too long for an int16 length (read from a Kafka v4 record) keeps v4.
+        let version: i16 = if self.metadata.len() > super::MAX_STRING_LEN {
+            4
+        } else if self.expire_timestamp >= 0 {
+            1
+        } else {
+            3
+        };
+        let flexible = version >= FLEXIBLE;
         let mut w = Writer::new();
         w.i16(version);
         w.i64(self.offset);
         if version >= 3 {
             w.i32(self.leader_epoch);
         }
-        w.string(false, &self.metadata);
+        w.string(flexible, &self.metadata);
         w.i64(self.commit_timestamp);
         if version == 1 {
             w.i64(self.expire_timestamp);
         }
+        w.empty_tagged_fields(flexible);
         w.bytes_written().to_vec()
     }
 

@@ -116,6 +116,10 @@ fn validate(request: &HeartbeatRequest) -> Result<(), String> {
     if request.group_id.is_empty() {
         return Err("GroupId can't be empty.".into());
     }
+    // Member ids are written in record keys, whose strings have int16 lengths.
+    if !crate::records::fits([request.member_id.as_str()]) {
+        return Err("MemberId is too long.".into());
+    }
     if request.instance_id.as_deref() == Some("") {
         return Err("InstanceId can't be empty.".into());
     }

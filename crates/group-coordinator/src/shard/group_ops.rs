@@ -50,6 +50,22 @@ impl ShardState {
                 ErrorCode::INVALID_SESSION_TIMEOUT,
             ));
         }
+        let strings = [
+            &request.member_id,
+            &request.client_id,
+            &request.client_host,
+            &request.protocol_type,
+        ]
+        .into_iter()
+        .map(String::as_str)
+        .chain(request.group_instance_id.as_deref())
+        .chain(request.protocols.iter().map(|(name, _)| name.as_str()));
+        if !crate::records::fits(strings) {
+            return Reply::Now(JoinResponse::error(
+                &request.member_id,
+                ErrorCode::INVALID_REQUEST,
+            ));
+        }
         let exists = self.groups.contains_key(&request.group_id);
         if !exists && !request.member_id.is_empty() {
             return Reply::Now(JoinResponse::error(

@@ -65,7 +65,11 @@ impl ShardState {
         let mut values = Vec::new();
         for entry in &request.entries {
             let metadata = entry.metadata.clone().unwrap_or_default();
-            if metadata.len() > ctx.config.offset_metadata_max_bytes {
+            let limit = ctx
+                .config
+                .offset_metadata_max_bytes
+                .min(crate::records::MAX_STRING_LEN);
+            if metadata.len() > limit {
                 errors.push(ErrorCode::OFFSET_METADATA_TOO_LARGE);
                 continue;
             }
