@@ -34,6 +34,7 @@ class Member:
     """A subscribed consumer polled by its own thread; keeps its current assignment."""
 
     def __init__(self, config, topic):
+        self.incremental = config.get("group.protocol") == "consumer"
         self.lock = threading.Lock()
         self.assigned = None  # None: revoked, or not assigned yet
         self.consumer = Consumer(config)
@@ -43,16 +44,25 @@ class Member:
         self.thread.start()
 
     def _on_assign(self, consumer, partitions):
+        if self.incremental:
+            return
         with self.lock:
             self.assigned = frozenset(tp.partition for tp in partitions)
 
     def _on_revoke(self, consumer, partitions):
+        if self.incremental:
+            return
         with self.lock:
             self.assigned = None
 
     def _run(self):
         while not self.stop.is_set():
             self.consumer.poll(0.05)
+            if self.incremental:
+                # Incremental protocols report deltas in the callbacks: read the whole set.
+                owned = frozenset(tp.partition for tp in self.consumer.assignment())
+                with self.lock:
+                    self.assigned = owned
         self.consumer.close()
 
     def current(self):
@@ -103,6 +113,9 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--session-timeout-ms", type=int, default=45000, help="librdkafka's default")
     parser.add_argument("--heartbeat-ms", type=int, default=3000, help="librdkafka's default")
+    parser.add_argument("--group-protocol", choices=["classic", "consumer"], default="classic",
+                        help="consumer = KIP-848 (session and heartbeat are then the broker's "
+                             "group.consumer.* settings)")
     parser.add_argument("--timeout", type=float, default=120, help="give up on a measurement after this many s")
     args = parser.parse_args()
     if args.partitions % args.consumers:
@@ -113,17 +126,15 @@ def main():
     admin.create_topics([NewTopic(topic, args.partitions, 1)])[topic].result(timeout=30)
 
     def config(group):
-        return {
-            "bootstrap.servers": args.bootstrap,
-            "group.id": group,
-            "session.timeout.ms": args.session_timeout_ms,
-            "heartbeat.interval.ms": args.heartbeat_ms,
-            "enable.auto.commit": False,
-        }
+        common = {"bootstrap.servers": args.bootstrap, "group.id": group, "enable.auto.commit": False}
+        if args.group_protocol == "consumer":
+            return {**common, "group.protocol": "consumer"}
+        return {**common, "session.timeout.ms": args.session_timeout_ms, "heartbeat.interval.ms": args.heartbeat_ms}
 
     print(f"broker group.initial.rebalance.delay.ms={args.broker_delay_ms} consumers={args.consumers} "
           f"partitions={args.partitions} session.timeout.ms={args.session_timeout_ms} "
-          f"heartbeat.interval.ms={args.heartbeat_ms} runs={args.runs}", flush=True)
+          f"heartbeat.interval.ms={args.heartbeat_ms} group.protocol={args.group_protocol} runs={args.runs}",
+          flush=True)
 
     cold, join = [], []
     for run in range(args.runs):
