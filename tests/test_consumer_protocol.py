@@ -295,3 +295,28 @@ def test_group_and_offsets_survive_a_broker_kill(fresh_fjord):
     from confluent_kafka import ConsumerGroupTopicPartitions
     offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result()
     assert sorted((tp.partition, tp.offset) for tp in offsets.topic_partitions) == [(0, 2), (1, 1)]
+
+
+def test_latest_and_seek_read_strategies(kip848):
+    topic = topic_name("kip848-read")
+    create_topic(kip848.bootstrap, topic, partitions=1)
+    produce(kip848.bootstrap, topic, keyed(10, "old"))
+    latest = consumer(kip848.bootstrap, f"latest-{topic}", **{"auto.offset.reset": "latest"})
+    latest.subscribe([topic])
+    assert poll_until([latest], lambda: partitions_of(latest) == [0])
+    # Give the consumer time to resolve "latest" to the end before anything new is written.
+    poll_until([latest], lambda: False, timeout=2)
+    produce(kip848.bootstrap, topic, keyed(5, "new"))
+    got = []
+    poll_until([latest], lambda: len(got) == 5, on_message=lambda _, m: got.append(m.key().decode()))
+    latest.close()
+    assert got == [f"new{i}" for i in range(5)]
+
+    seeker = consumer(kip848.bootstrap, f"seek-{topic}")
+    seeker.subscribe([topic])
+    assert poll_until([seeker], lambda: partitions_of(seeker) == [0])
+    seeker.seek(TopicPartition(topic, 0, 7))
+    seen = []
+    poll_until([seeker], lambda: len(seen) >= 8, on_message=lambda _, m: seen.append(m.offset()))
+    seeker.close()
+    assert seen[:8] == list(range(7, 15))
