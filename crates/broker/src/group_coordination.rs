@@ -94,6 +94,10 @@ impl fjord_group_coordinator::consumer::TopicsView for ImageTopics {
             .map(|t| (*t.id.as_bytes(), t.partitions.len() as i32))
     }
 
+    fn topic_names(&self) -> Vec<String> {
+        self.0.topics().map(|t| t.name.clone()).collect()
+    }
+
     fn topic_name(&self, id: &[u8; 16]) -> Option<String> {
         self.0
             .topic_by_id(uuid::Uuid::from_bytes(*id))

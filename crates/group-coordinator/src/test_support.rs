@@ -127,6 +127,10 @@ impl crate::consumer::TopicsView for FixedTopics {
         self.0.get(name).copied()
     }
 
+    fn topic_names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
+
     fn topic_name(&self, id: &crate::records::consumer_group::TopicId) -> Option<String> {
         self.0
             .iter()

@@ -81,6 +81,14 @@ impl ConsumerGroup {
                 );
             }
         }
+        if let Some(pattern) = &request.subscribed_topic_regex {
+            if self.compiled(pattern).is_none() {
+                return HeartbeatResponse::error(
+                    ErrorCode::INVALID_REGULAR_EXPRESSION,
+                    format!("SubscribedTopicRegex `{pattern}` is not a valid regular expression."),
+                );
+            }
+        }
         let mut records = Vec::new();
         let member_id = match self.admit(&request, ctx, &mut records) {
             Ok(member_id) => member_id,
@@ -281,6 +289,7 @@ impl ConsumerGroup {
         let new_member =
             request.member_epoch == 0 && member.member_epoch == 0 && member.assigned.is_empty();
         let resubscribed = sub.subscribed_topic_names != member.subscription.subscribed_topic_names
+            || sub.subscribed_topic_regex != member.subscription.subscribed_topic_regex
             || sub.server_assignor != member.subscription.server_assignor;
         if sub == member.subscription && !new_member {
             return false;
@@ -291,17 +300,23 @@ impl ConsumerGroup {
         resubscribed || new_member
     }
 
-    /// Re-reads the subscribed topics; true if partitions appeared or went away.
+    /// Re-reads the subscribed topics (resolving patterns); true if partitions or
+    /// matching topics appeared or went away.
     fn refresh_topics(&mut self, view: &dyn TopicsView) -> bool {
-        let names: BTreeSet<&String> = self
+        let regex_changed = self.resolve_regexes(view);
+        let names: BTreeSet<String> = self
             .members
             .values()
-            .flat_map(|m| m.subscription.subscribed_topic_names.iter())
+            .flat_map(ConsumerMember::subscribed_topics)
             .collect();
         let topics: BTreeMap<String, (TopicId, i32)> = names
             .into_iter()
-            .filter_map(|name| view.topic(name).map(|t| (name.clone(), t)))
+            .filter_map(|name| view.topic(&name).map(|t| (name, t)))
             .collect();
+        if regex_changed && self.topics.is_some() {
+            self.topics = Some(topics);
+            return true;
+        }
         match &self.topics {
             None => {
                 self.topics = Some(topics);
@@ -313,6 +328,60 @@ impl ConsumerGroup {
                 true
             }
         }
+    }
+
+    /// Matches each member's pattern against the topics (internal ones excluded, as in
+    /// Kafka); true if any member's matches changed.
+    fn resolve_regexes(&mut self, view: &dyn TopicsView) -> bool {
+        let patterns: Vec<(String, String)> = self
+            .members
+            .values()
+            .filter_map(|m| {
+                let pattern = m.subscription.subscribed_topic_regex.clone()?;
+                Some((m.member_id.clone(), pattern))
+            })
+            .collect();
+        let names = if patterns.is_empty() {
+            Vec::new()
+        } else {
+            view.topic_names()
+        };
+        let mut changed = false;
+        for member in self.members.values_mut() {
+            if member.subscription.subscribed_topic_regex.is_none()
+                && !member.regex_topics.is_empty()
+            {
+                member.regex_topics.clear();
+                changed = true;
+            }
+        }
+        for (member_id, pattern) in patterns {
+            let Some(regex) = self.compiled(&pattern) else {
+                continue;
+            };
+            let mut matched: Vec<String> = names
+                .iter()
+                .filter(|name| !name.starts_with("__") && regex.is_match(name))
+                .cloned()
+                .collect();
+            matched.sort();
+            if let Some(member) = self.members.get_mut(&member_id) {
+                if member.regex_topics != matched {
+                    member.regex_topics = matched;
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }
+
+    /// The compiled pattern (cached), or `None` if it is not a valid expression.
+    fn compiled(&mut self, pattern: &str) -> Option<regex::Regex> {
+        self.regexes
+            .entry(pattern.to_owned())
+            // Anchored: Kafka matches whole topic names (RE2/J `matches()`).
+            .or_insert_with(|| regex::Regex::new(&format!("^(?:{pattern})$")).ok())
+            .clone()
     }
 
     /// Moves the member towards its target; true if its assignment or epoch changed.

@@ -45,6 +45,8 @@ pub trait TopicsView: Send + Sync {
     /// The id and partition count of `name`, if it exists.
     fn topic(&self, name: &str) -> Option<(TopicId, i32)>;
     fn topic_name(&self, id: &TopicId) -> Option<String>;
+    /// Every topic's name (regex subscriptions are matched against them).
+    fn topic_names(&self) -> Vec<String>;
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +61,8 @@ pub struct ConsumerMember {
     last_heartbeat_ms: i64,
     /// When it was asked to revoke partitions: the rebalance timeout runs from here.
     revoking_since_ms: Option<i64>,
+    /// The existing topics its `subscribed_topic_regex` matches.
+    regex_topics: Vec<String>,
 }
 
 impl ConsumerMember {
@@ -73,7 +77,17 @@ impl ConsumerMember {
             pending_revocation: Assignment::new(),
             last_heartbeat_ms: now_ms,
             revoking_since_ms: None,
+            regex_topics: Vec::new(),
         }
+    }
+
+    /// The topics it consumes: those it names and those its pattern matches.
+    pub fn subscribed_topics(&self) -> Vec<String> {
+        let mut topics = self.subscription.subscribed_topic_names.clone();
+        topics.extend(self.regex_topics.iter().cloned());
+        topics.sort();
+        topics.dedup();
+        topics
     }
 
     fn current_value(&self) -> CurrentAssignmentValue {
@@ -98,6 +112,8 @@ pub struct ConsumerGroup {
     /// as is at the next heartbeat).
     topics: Option<assignor::TopicMetadata>,
     pub state_since_ms: i64,
+    /// Compiled subscription patterns (None: invalid), by their text.
+    regexes: std::collections::HashMap<String, Option<regex::Regex>>,
 }
 
 impl ConsumerGroup {
@@ -110,6 +126,7 @@ impl ConsumerGroup {
             target: BTreeMap::new(),
             topics: None,
             state_since_ms: now_ms,
+            regexes: std::collections::HashMap::new(),
         }
     }
 
@@ -149,12 +166,9 @@ impl ConsumerGroup {
     }
 
     pub fn is_subscribed_to(&self, topic: &str) -> bool {
-        self.members.values().any(|m| {
-            m.subscription
-                .subscribed_topic_names
-                .iter()
-                .any(|t| t == topic)
-        })
+        self.members
+            .values()
+            .any(|m| m.subscribed_topics().iter().any(|t| t == topic))
     }
 
     /// Kafka's checks before a consumer group accepts an offset commit (or a fetch
@@ -260,12 +274,16 @@ impl ConsumerGroup {
             return Vec::new();
         }
         let topics = self.topics.clone().unwrap_or_default();
-        let inputs: BTreeMap<String, assignor::AssignorMember<'_>> = self
+        let subscriptions: Vec<(String, Vec<String>)> = self
             .members
             .iter()
-            .map(|(id, m)| {
+            .map(|(id, m)| (id.clone(), m.subscribed_topics()))
+            .collect();
+        let inputs: BTreeMap<String, assignor::AssignorMember<'_>> = subscriptions
+            .iter()
+            .map(|(id, subscribed)| {
                 let member = assignor::AssignorMember {
-                    subscribed: &m.subscription.subscribed_topic_names,
+                    subscribed,
                     previous: self.target.get(id),
                 };
                 (id.clone(), member)

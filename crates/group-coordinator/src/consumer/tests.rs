@@ -271,3 +271,43 @@ fn test_classic_requests_to_a_consumer_group_are_refused() {
         ErrorCode::NON_EMPTY_GROUP
     );
 }
+
+#[test]
+fn test_regex_subscription_follows_matching_topics() {
+    let h = Harness::without_delay();
+    let mut view = FixedTopics(
+        [
+            ("orders-eu".to_owned(), ([1; 16], 1)),
+            ("orders-us".to_owned(), ([2; 16], 1)),
+            ("payments".to_owned(), ([3; 16], 1)),
+            ("__consumer_offsets".to_owned(), ([4; 16], 50)),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let pattern_join = HeartbeatRequest {
+        subscribed_topic_names: None,
+        subscribed_topic_regex: Some("orders-.*|__.*".into()),
+        ..join("a")
+    };
+    let r = heartbeat(&h, pattern_join, &view);
+    assert_eq!(r.error, ErrorCode::NONE);
+    let topics: Vec<TopicId> = r.assignment.unwrap().keys().copied().collect();
+    assert_eq!(
+        topics,
+        vec![[1; 16], [2; 16]],
+        "matching, non-internal topics only"
+    );
+    // A new matching topic is picked up at the next heartbeat.
+    view.0.insert("orders-ap".into(), ([5; 16], 1));
+    let r = heartbeat(&h, beat("a", 1, None), &view);
+    assert_eq!(r.assignment.unwrap().len(), 3);
+    let bad = HeartbeatRequest {
+        subscribed_topic_regex: Some("orders-(".into()),
+        ..join("b")
+    };
+    assert_eq!(
+        heartbeat(&h, bad, &view).error,
+        ErrorCode::INVALID_REGULAR_EXPRESSION
+    );
+}
