@@ -320,3 +320,23 @@ def test_latest_and_seek_read_strategies(kip848):
     poll_until([seeker], lambda: len(seen) >= 8, on_message=lambda _, m: seen.append(m.offset()))
     seeker.close()
     assert seen[:8] == list(range(7, 15))
+
+
+def test_pattern_subscription_follows_new_topics(kip848):
+    prefix = topic_name("kip848-rx")
+    create_topic(kip848.bootstrap, f"{prefix}-eu", partitions=1)
+    create_topic(kip848.bootstrap, f"{prefix}-us", partitions=1)
+    create_topic(kip848.bootstrap, f"other-{prefix}", partitions=1)
+    c = consumer(kip848.bootstrap, f"rx-{prefix}")
+    c.subscribe([f"^{prefix}-.*"])  # librdkafka sends it as the KIP-848 regex
+
+    def topics():
+        return sorted({tp.topic for tp in c.assignment()})
+
+    assert poll_until([c], lambda: topics() == [f"{prefix}-eu", f"{prefix}-us"]), topics()
+    create_topic(kip848.bootstrap, f"{prefix}-ap", partitions=1)
+    produce(kip848.bootstrap, f"{prefix}-ap", [("k", "v")])
+    got = []
+    poll_until([c], lambda: got, on_message=lambda _, m: got.append(m.topic()))
+    c.close()
+    assert got == [f"{prefix}-ap"]
