@@ -206,18 +206,42 @@ impl GroupCoordinator {
         }
     }
 
-    /// OffsetFetch for one group: its offsets, or the group-level error.
+    /// OffsetFetch for one group: its offsets, or the group-level error. `member` is
+    /// the (member id, epoch) OffsetFetch v9 may name.
     pub fn fetch_offsets(
         &self,
         group_id: &str,
         topics: Option<&[(String, Vec<i32>)]>,
+        member: Option<(&str, i32)>,
     ) -> Result<Vec<FetchedOffset>, ErrorCode> {
         let shard = self.shard_of(group_id)?;
         let (offsets, completion) = shard.run(&self.config, now_ms(), |state, _| {
-            state.fetch_offsets(group_id, topics)
+            if let Some((member_id, epoch)) = member {
+                state.validate_fetching_member(group_id, member_id, epoch)?;
+            }
+            Ok(state.fetch_offsets(group_id, topics))
         });
         drop(completion);
-        Ok(offsets)
+        offsets
+    }
+
+    /// A topic was deleted: drops its committed offsets in every group here. The
+    /// tombstones are flushed with the partition's next flush (nobody waits on them).
+    pub fn on_topic_deleted(&self, topic: &str) {
+        for shard in self.active_shards() {
+            let (removed, completion) = shard.run(&self.config, now_ms(), |state, ctx| {
+                state.remove_topic_offsets(topic, ctx)
+            });
+            drop(completion);
+            if removed > 0 {
+                tracing::info!(
+                    topic,
+                    removed,
+                    partition = shard.partition,
+                    "dropped offsets of a deleted topic"
+                );
+            }
+        }
     }
 
     pub async fn delete_offsets(

@@ -45,6 +45,7 @@ pub fn handle(
             }
             match broker.metadata.delete_topic(&topic.name) {
                 Ok(_) => {
+                    broker.groups.on_topic_deleted(&topic.name);
                     for p in &topic.partitions {
                         if let Err(err) = broker.logs.delete_log(&TopicPartition::new(topic.name.clone(), p.index)) {
                             tracing::warn!(topic = %topic.name, partition = p.index, %err, "cannot delete log");

@@ -20,7 +20,9 @@ pub fn handle(broker: &Broker, request: &OffsetFetchRequest, version: i16) -> Of
                 .groups
                 .iter()
                 .map(|g| {
-                    let (topics, error_code) = fetch(broker, &g.group_id, g.topics.as_deref());
+                    let member = g.member_id.as_deref().map(|m| (m, g.member_epoch));
+                    let (topics, error_code) =
+                        fetch(broker, &g.group_id, g.topics.as_deref(), member);
                     OffsetFetchResponseGroup {
                         group_id: g.group_id.clone(),
                         topics,
@@ -31,7 +33,7 @@ pub fn handle(broker: &Broker, request: &OffsetFetchRequest, version: i16) -> Of
             ..Default::default()
         };
     }
-    let (topics, error_code) = fetch(broker, &request.group_id, request.topics.as_deref());
+    let (topics, error_code) = fetch(broker, &request.group_id, request.topics.as_deref(), None);
     OffsetFetchResponse {
         topics,
         error_code,
@@ -45,6 +47,7 @@ fn fetch(
     broker: &Broker,
     group_id: &str,
     topics: Option<&[OffsetFetchRequestTopic]>,
+    member: Option<(&str, i32)>,
 ) -> (Vec<OffsetFetchResponseTopic>, ErrorCode) {
     let wanted: Option<Vec<(String, Vec<i32>)>> = topics.map(|topics| {
         topics
@@ -52,7 +55,10 @@ fn fetch(
             .map(|t| (t.name.clone(), t.partition_indexes.clone()))
             .collect()
     });
-    match broker.groups.fetch_offsets(group_id, wanted.as_deref()) {
+    match broker
+        .groups
+        .fetch_offsets(group_id, wanted.as_deref(), member)
+    {
         Ok(offsets) => (group_by_topic(offsets), ErrorCode::NONE),
         Err(code) => {
             // The requested partitions are listed with the error too (v0-1 read it there).

@@ -311,3 +311,13 @@ fn test_regex_subscription_follows_matching_topics() {
         ErrorCode::INVALID_REGULAR_EXPRESSION
     );
 }
+
+#[test]
+fn test_offset_fetch_by_a_member_checks_its_epoch() {
+    let h = Harness::without_delay();
+    heartbeat(&h, join("a"), &topics(1));
+    let check = |member: &str, epoch| h.run(|s, _| s.validate_fetching_member(G, member, epoch));
+    assert_eq!(check("a", 1), Ok(()));
+    assert_eq!(check("a", 9), Err(ErrorCode::STALE_MEMBER_EPOCH));
+    assert_eq!(check("x", 1), Err(ErrorCode::UNKNOWN_MEMBER_ID));
+}

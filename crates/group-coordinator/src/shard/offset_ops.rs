@@ -210,6 +210,46 @@ impl ShardState {
         ctx.write(&records)
     }
 
+    /// A topic was deleted: its committed offsets go too, in every group (as Kafka
+    /// does). Returns how many.
+    pub fn remove_topic_offsets(&mut self, topic: &str, ctx: &mut Ctx<'_>) -> usize {
+        let doomed: Vec<(String, i32)> = self
+            .offsets
+            .groups()
+            .flat_map(|(group, offsets)| {
+                offsets
+                    .keys()
+                    .filter(|(t, _)| t == topic)
+                    .map(move |(_, p)| (group.clone(), *p))
+            })
+            .collect();
+        let records: Vec<CoordinatorRecord> = doomed
+            .iter()
+            .map(|(g, p)| CoordinatorRecord::offset_tombstone(g, topic, *p))
+            .collect();
+        if ctx.write(&records).is_err() {
+            return 0;
+        }
+        for (group, partition) in &doomed {
+            self.offsets.remove(group, topic, *partition);
+        }
+        doomed.len()
+    }
+
+    /// OffsetFetch v9 names a member of a consumer-protocol group: it must be one, at
+    /// its current (or previous) epoch.
+    pub fn validate_fetching_member(
+        &self,
+        group_id: &str,
+        member_id: &str,
+        member_epoch: i32,
+    ) -> Result<(), ErrorCode> {
+        match self.groups.get(group_id) {
+            Some(Group::Consumer(group)) => group.validate_offset_commit(member_id, member_epoch),
+            _ => Ok(()),
+        }
+    }
+
     /// Removes expired offsets (`offsets.retention.minutes` after an empty group
     /// emptied, or after the commit for groups that only store offsets) and then
     /// groups left empty with no offsets. Returns how many offsets expired.

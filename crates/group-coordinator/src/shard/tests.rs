@@ -240,3 +240,19 @@ fn test_list_and_describe_show_kafka_state_names() {
     assert_eq!(described.protocol_data, "range");
     assert_eq!(described.members[0].assignment, b"assigned");
 }
+
+#[test]
+fn test_deleting_a_topic_drops_its_offsets_in_every_group() {
+    let h = Harness::without_delay();
+    h.run(|s, ctx| s.commit_offsets(&commit("a", -1, "", &[("gone", 0, 1), ("kept", 0, 2)]), ctx));
+    h.run(|s, ctx| s.commit_offsets(&commit("b", -1, "", &[("gone", 1, 3)]), ctx));
+    assert_eq!(h.run(|s, ctx| s.remove_topic_offsets("gone", ctx)), 2);
+    assert_eq!(
+        h.run(|s, _| fetched(s, "a")),
+        vec![("kept".into(), 0, 2, "at 2".into())]
+    );
+    assert!(
+        fetched(&h.reload(), "b").is_empty(),
+        "tombstones were written"
+    );
+}
