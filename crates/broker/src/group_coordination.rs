@@ -12,6 +12,19 @@ use crate::Broker;
 
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 
+/// READ, DELETE and DESCRIBE on a group (bits are Kafka's AclOperation codes): all
+/// there is while no authorizer is configured. Describe answers give it when asked.
+pub const GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8);
+
+/// `authorized_operations` in a describe answer.
+pub fn authorized_operations(include: bool) -> i32 {
+    if include {
+        GROUP_OPERATIONS
+    } else {
+        i32::MIN
+    }
+}
+
 pub fn group_config(config: &ServerConfig) -> GroupConfig {
     let size = |n: i32| usize::try_from(n).unwrap_or(usize::MAX);
     GroupConfig {

@@ -29,6 +29,15 @@ pub struct GroupConfig {
     pub consumer_assignors: Vec<String>,
 }
 
+impl GroupConfig {
+    /// The assignor of KIP-848 groups whose members name none.
+    pub fn default_assignor(&self) -> &str {
+        self.consumer_assignors
+            .first()
+            .map_or("uniform", String::as_str)
+    }
+}
+
 impl Default for GroupConfig {
     /// Kafka's defaults.
     fn default() -> Self {

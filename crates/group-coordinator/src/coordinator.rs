@@ -291,14 +291,9 @@ impl GroupCoordinator {
 
     pub fn consumer_describe(&self, group_id: &str) -> Result<ConsumerGroupDescription, ErrorCode> {
         let shard = self.shard_of(group_id)?;
-        let default = self
-            .config
-            .consumer_assignors
-            .first()
-            .cloned()
-            .unwrap_or_default();
+        let default = self.config.default_assignor();
         let (described, completion) = shard.run(&self.config, now_ms(), |state, _| {
-            state.consumer_describe(group_id, &default)
+            state.consumer_describe(group_id, default)
         });
         drop(completion);
         Ok(described)

@@ -11,20 +11,14 @@ use fjord_protocol::messages::consumer_group_describe::{
 use crate::group_coordination::ImageTopics;
 use crate::Broker;
 
-/// READ, DELETE and DESCRIBE: all there is while no authorizer is configured.
-const GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8);
-
 pub fn handle(
     broker: &Broker,
     request: &ConsumerGroupDescribeRequest,
     _version: i16,
 ) -> ConsumerGroupDescribeResponse {
     let topics = ImageTopics(broker.metadata.image());
-    let authorized_operations = if request.include_authorized_operations {
-        GROUP_OPERATIONS
-    } else {
-        i32::MIN
-    };
+    let authorized_operations =
+        crate::group_coordination::authorized_operations(request.include_authorized_operations);
     let groups = request
         .group_ids
         .iter()

@@ -3,25 +3,17 @@
 
 use fjord_protocol::messages::describe_groups::{
     DescribeGroupsRequest, DescribeGroupsResponse, DescribedGroup, DescribedGroupMember,
-    AUTHORIZED_OPERATIONS_OMITTED,
 };
 
 use crate::Broker;
-
-/// READ, DELETE and DESCRIBE on a group: everything there is while no authorizer
-/// is configured (bits are Kafka's AclOperation codes).
-const GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8);
 
 pub fn handle(
     broker: &Broker,
     request: &DescribeGroupsRequest,
     _version: i16,
 ) -> DescribeGroupsResponse {
-    let authorized_operations = if request.include_authorized_operations {
-        GROUP_OPERATIONS
-    } else {
-        AUTHORIZED_OPERATIONS_OMITTED
-    };
+    let authorized_operations =
+        crate::group_coordination::authorized_operations(request.include_authorized_operations);
     let groups = request
         .groups
         .iter()

@@ -153,18 +153,7 @@ impl ClassicGroup {
         let Some(mut member) = self.members.remove(old_id) else {
             return Reply::Now(JoinResponse::error("", ErrorCode::UNKNOWN_MEMBER_ID));
         };
-        if let Some(tx) = member.awaiting_join.take() {
-            ctx.deliver(Delivery::Join(
-                tx,
-                JoinResponse::error(old_id, ErrorCode::FENCED_INSTANCE_ID),
-            ));
-        }
-        if let Some(tx) = member.awaiting_sync.take() {
-            ctx.deliver(Delivery::Sync(
-                tx,
-                super::SyncResponse::error(ErrorCode::FENCED_INSTANCE_ID),
-            ));
-        }
+        member.refuse_waiting(ErrorCode::FENCED_INSTANCE_ID, ctx);
         let protocols_changed = member.protocols != request.protocols;
         member.member_id = new_id.clone();
         member.client_id = request.client_id.clone();

@@ -3,7 +3,7 @@
 
 use fjord_protocol::ErrorCode;
 
-use super::{ClassicGroup, ClassicState, Delivery, JoinResponse, SyncResponse};
+use super::{ClassicGroup, ClassicState};
 use crate::context::Ctx;
 
 /// One member named in a LeaveGroup request (v3+ batches them).
@@ -110,18 +110,7 @@ impl ClassicGroup {
         let Some(mut member) = self.members.remove(member_id) else {
             return;
         };
-        if let Some(tx) = member.awaiting_join.take() {
-            ctx.deliver(Delivery::Join(
-                tx,
-                JoinResponse::error(member_id, ErrorCode::UNKNOWN_MEMBER_ID),
-            ));
-        }
-        if let Some(tx) = member.awaiting_sync.take() {
-            ctx.deliver(Delivery::Sync(
-                tx,
-                SyncResponse::error(ErrorCode::UNKNOWN_MEMBER_ID),
-            ));
-        }
+        member.refuse_waiting(ErrorCode::UNKNOWN_MEMBER_ID, ctx);
         if let Some(instance) = &member.group_instance_id {
             if self.static_members.get(instance).map(String::as_str) == Some(member_id) {
                 self.static_members.remove(instance);

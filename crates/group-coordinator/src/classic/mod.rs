@@ -90,6 +90,20 @@ impl ClassicMember {
     fn supports(&self, protocol: &str) -> bool {
         self.metadata(protocol).is_some()
     }
+
+    /// Answers its waiting JoinGroup or SyncGroup, if any, with `error` (it was
+    /// removed or fenced).
+    fn refuse_waiting(&mut self, error: ErrorCode, ctx: &mut crate::context::Ctx<'_>) {
+        if let Some(tx) = self.awaiting_join.take() {
+            ctx.deliver(Delivery::Join(
+                tx,
+                JoinResponse::error(&self.member_id, error),
+            ));
+        }
+        if let Some(tx) = self.awaiting_sync.take() {
+            ctx.deliver(Delivery::Sync(tx, SyncResponse::error(error)));
+        }
+    }
 }
 
 pub struct ClassicGroup {

@@ -100,13 +100,7 @@ impl ConsumerGroup {
             self.group_epoch += 1;
             records.push(self.epoch_record());
         }
-        let default_assignor = ctx
-            .config
-            .consumer_assignors
-            .first()
-            .cloned()
-            .unwrap_or_default();
-        records.extend(self.update_target(&default_assignor));
+        records.extend(self.update_target(ctx.config.default_assignor()));
         let changed = self.reconcile_member(&member_id, request.owned.as_ref(), ctx.now_ms);
         let Some(member) = self.members.get(&member_id) else {
             return HeartbeatResponse::error(ErrorCode::UNKNOWN_MEMBER_ID, "member vanished");
@@ -469,13 +463,7 @@ impl ConsumerGroup {
         self.target.remove(member_id);
         self.group_epoch += 1;
         records.push(self.epoch_record());
-        let default_assignor = ctx
-            .config
-            .consumer_assignors
-            .first()
-            .cloned()
-            .unwrap_or_default();
-        records.extend(self.update_target(&default_assignor));
+        records.extend(self.update_target(ctx.config.default_assignor()));
         if self.members.is_empty() {
             self.state_since_ms = ctx.now_ms;
         }
