@@ -7,9 +7,12 @@ use fjord_storage::{LoadParams, LogConfig, TopicPartition};
 
 use super::*;
 
+/// (topic, partition, producer id, epoch, commit)
+type Marker = (String, i32, i64, i16, bool);
+
 #[derive(Default)]
 struct Recorded {
-    markers: Mutex<Vec<(String, i32, i64, i16, bool)>>,
+    markers: Mutex<Vec<Marker>>,
     next_id: AtomicI64,
 }
 
