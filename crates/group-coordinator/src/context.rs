@@ -37,6 +37,16 @@ impl<'a> Ctx<'a> {
         self.journal.append(records, self.now_ms)
     }
 
+    /// Appends `records` as part of `producer`'s transaction (TxnOffsetCommit).
+    pub fn write_transactional(
+        &mut self,
+        records: &[CoordinatorRecord],
+        producer: (i64, i16),
+    ) -> Result<(), ErrorCode> {
+        self.journal
+            .append_transactional(records, self.now_ms, producer)
+    }
+
     /// Answers a member waiting in JoinGroup or SyncGroup once this change is durable.
     pub fn deliver(&mut self, delivery: Delivery) {
         self.deliveries.push(delivery);

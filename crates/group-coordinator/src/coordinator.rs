@@ -206,6 +206,51 @@ impl GroupCoordinator {
         }
     }
 
+    /// TxnOffsetCommit: offsets that count once `producer`'s transaction commits.
+    pub async fn txn_commit_offsets(
+        &self,
+        request: &CommitRequest,
+        producer: (i64, i16),
+    ) -> Vec<ErrorCode> {
+        let shard = match self.shard_of(&request.group_id) {
+            Ok(shard) => shard,
+            Err(code) => return vec![code; request.entries.len()],
+        };
+        let (errors, completion) = shard.run(&self.config, now_ms(), |state, ctx| {
+            state.txn_commit_offsets(request, producer, ctx)
+        });
+        match completion.finish().await {
+            Ok(()) => errors,
+            Err(code) => vec![code; request.entries.len()],
+        }
+    }
+
+    /// A transaction marker of `producer_id` was written to `partition` of
+    /// `__consumer_offsets`: its pending offsets there count now, or are dropped.
+    pub fn complete_transaction(&self, partition: i32, producer_id: i64, commit: bool) {
+        let shard = match self.shards.read().get(&partition) {
+            Some(Slot::Active(shard)) => Arc::clone(shard),
+            _ => return,
+        };
+        let ((), completion) = shard.run(&self.config, now_ms(), |state, _| {
+            state.complete_transaction(producer_id, commit)
+        });
+        drop(completion);
+    }
+
+    /// Would OffsetFetch's `require_stable` refuse this partition (a transaction has an
+    /// offset for it in flight)?
+    pub fn is_unstable(&self, group_id: &str, topic: &str, partition: i32) -> bool {
+        let Ok(shard) = self.shard_of(group_id) else {
+            return false;
+        };
+        let (pending, completion) = shard.run(&self.config, now_ms(), |state, _| {
+            state.has_pending_offset(group_id, topic, partition)
+        });
+        drop(completion);
+        pending
+    }
+
     /// OffsetFetch for one group: its offsets, or the group-level error. `member` is
     /// the (member id, epoch) OffsetFetch v9 may name.
     pub fn fetch_offsets(

@@ -31,10 +31,36 @@ impl Journal {
     /// Appends `records` as one batch; the error is the one the client gets (Kafka's
     /// mapping of coordinator write failures).
     pub fn append(&mut self, records: &[CoordinatorRecord], now_ms: i64) -> Result<(), ErrorCode> {
+        self.append_batch(records, now_ms, None)
+    }
+
+    /// Appends `records` as a transactional batch of `producer`: offsets a transaction
+    /// commits (TxnOffsetCommit), settled by the marker that ends it.
+    pub fn append_transactional(
+        &mut self,
+        records: &[CoordinatorRecord],
+        now_ms: i64,
+        producer: (i64, i16),
+    ) -> Result<(), ErrorCode> {
+        self.append_batch(records, now_ms, Some(producer))
+    }
+
+    fn append_batch(
+        &mut self,
+        records: &[CoordinatorRecord],
+        now_ms: i64,
+        producer: Option<(i64, i16)>,
+    ) -> Result<(), ErrorCode> {
         if records.is_empty() {
             return Ok(());
         }
         let mut builder = RecordBatchBuilder::new(CompressionType::None, 0, now_ms);
+        if let Some((producer_id, epoch)) = producer {
+            // No sequence: only clients' batches are sequence-checked.
+            builder = builder
+                .with_producer(producer_id, epoch, -1)
+                .with_transactional(true);
+        }
         let mut keys = Vec::with_capacity(records.len());
         for record in records {
             keys.push(record.key.encode());

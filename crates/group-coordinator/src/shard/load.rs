@@ -43,6 +43,9 @@ impl ShardState {
                 let Ok(batch) = batch else { break };
                 next = batch.next_offset();
                 if batch.is_control() {
+                    if let Some(commit) = marker_is_commit(&batch) {
+                        state.complete_transaction(batch.producer_id(), commit);
+                    }
                     continue;
                 }
                 let records = match BatchRecords::decode(&batch) {
@@ -53,7 +56,11 @@ impl ShardState {
                     }
                 };
                 for record in records.iter().flatten() {
-                    state.replay(record.key, record.value, now_ms);
+                    if batch.is_transactional() {
+                        state.replay_pending(batch.producer_id(), record.key, record.value);
+                    } else {
+                        state.replay(record.key, record.value, now_ms);
+                    }
                 }
             }
             if next <= offset {
@@ -159,5 +166,18 @@ impl ShardState {
         if let Err(err) = outcome {
             tracing::warn!(group = %group_id, %err, "skipping unreadable consumer group record");
         }
+    }
+}
+
+/// A control batch's marker: `Some(true)` for COMMIT, `Some(false)` for ABORT (its
+/// record key: int16 version, int16 type).
+fn marker_is_commit(batch: &fjord_protocol::RecordBatch<'_>) -> Option<bool> {
+    let records = BatchRecords::decode(batch).ok()?;
+    let record = records.iter().next()?.ok()?;
+    let key = record.key?;
+    match key.get(2..4)? {
+        [0, 0] => Some(false),
+        [0, 1] => Some(true),
+        _ => None,
     }
 }

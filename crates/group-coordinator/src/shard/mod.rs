@@ -8,6 +8,7 @@ mod load;
 mod offset_ops;
 #[cfg(test)]
 mod tests;
+pub mod txn_offsets;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -82,6 +83,9 @@ impl Group {
 pub struct ShardState {
     pub groups: HashMap<String, Group>,
     pub offsets: OffsetStore,
+    /// Offsets committed inside transactions not yet ended, by producer id: applied by
+    /// a COMMIT marker, dropped by an ABORT.
+    pub pending_txn_offsets: HashMap<i64, Vec<txn_offsets::PendingOffset>>,
 }
 
 pub struct Shard {

@@ -256,3 +256,55 @@ fn test_deleting_a_topic_drops_its_offsets_in_every_group() {
         "tombstones were written"
     );
 }
+
+#[test]
+fn test_transactional_offsets_count_only_once_committed() {
+    let h = Harness::without_delay();
+    let request = commit("ctp", -1, "", &[("in", 0, 10)]);
+    let errors = h.run(|s, ctx| s.txn_commit_offsets(&request, (77, 0), ctx));
+    assert_eq!(errors, vec![ErrorCode::NONE]);
+    assert_eq!(
+        h.run(|s, _| s.fetch_offsets("ctp", None)).len(),
+        0,
+        "not before the commit"
+    );
+    assert!(h.run(|s, _| s.has_pending_offset("ctp", "in", 0)));
+    h.run(|s, _| s.complete_transaction(77, true));
+    assert_eq!(
+        h.run(|s, _| fetched(s, "ctp")),
+        vec![("in".into(), 0, 10, "at 10".into())]
+    );
+    // An aborted transaction's offsets are dropped.
+    let again = commit("ctp", -1, "", &[("in", 0, 20)]);
+    h.run(|s, ctx| s.txn_commit_offsets(&again, (77, 1), ctx));
+    h.run(|s, _| s.complete_transaction(77, false));
+    assert_eq!(h.run(|s, _| fetched(s, "ctp"))[0].2, 10);
+}
+
+#[test]
+fn test_transactional_offsets_reload_by_their_markers() {
+    use fjord_protocol::records::RecordBatchBuilder;
+    use fjord_protocol::CompressionType;
+    let h = Harness::without_delay();
+    h.run(|s, ctx| s.txn_commit_offsets(&commit("ctp", -1, "", &[("in", 0, 5)]), (9, 0), ctx));
+    h.run(|s, ctx| s.txn_commit_offsets(&commit("ctp", -1, "", &[("in", 1, 6)]), (8, 0), ctx));
+    // The transaction coordinator's COMMIT marker for producer 9 only.
+    let mut marker = RecordBatchBuilder::new(CompressionType::None, 0, 0)
+        .with_producer(9, 0, -1)
+        .with_transactional(true)
+        .with_control(true);
+    marker.append(0, 0, Some(&[0, 0, 0, 1]), Some(&[0, 0, 0, 0, 0, 0]), &[]);
+    let mut bytes = marker.build().unwrap();
+    h.log
+        .append_as_leader(&mut bytes, 0, fjord_storage::AppendOrigin::Coordinator)
+        .unwrap();
+    let loaded = h.reload();
+    assert_eq!(
+        fetched(&loaded, "ctp"),
+        vec![("in".into(), 0, 5, "at 5".into())]
+    );
+    assert!(
+        loaded.has_pending_offset("ctp", "in", 1),
+        "producer 8's is still open"
+    );
+}
