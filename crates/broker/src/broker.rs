@@ -29,6 +29,8 @@ pub struct Broker {
     /// Consumer groups and committed offsets of the `__consumer_offsets` partitions
     /// this node leads.
     pub groups: Arc<fjord_group_coordinator::GroupCoordinator>,
+    /// Transactional ids of the `__transaction_state` partitions this node leads.
+    pub txns: Arc<fjord_transaction_coordinator::TransactionCoordinator>,
 }
 
 impl Broker {
@@ -52,7 +54,11 @@ impl Broker {
             groups: Arc::new(fjord_group_coordinator::GroupCoordinator::new(
                 crate::group_coordination::group_config(&config),
             )),
+            txns: Arc::new(fjord_transaction_coordinator::TransactionCoordinator::new(
+                crate::transaction_coordination::transaction_config(&config),
+            )),
         });
+        crate::transaction_coordination::connect(&broker);
         for topic in broker.metadata.image().topics() {
             broker.ensure_logs(topic)?;
         }
@@ -127,6 +133,9 @@ impl Broker {
         }
         if topic.name == crate::group_coordination::OFFSETS_TOPIC {
             self.load_group_partitions(topic);
+        }
+        if topic.name == crate::transaction_coordination::TRANSACTION_STATE_TOPIC {
+            self.load_transaction_partitions(topic);
         }
         Ok(())
     }

@@ -90,11 +90,9 @@ pub async fn dispatch(
             &decode(r, v)?,
             v,
         )),
-        ApiKey::InitProducerId => respond(&handlers::init_producer_id::handle(
-            broker,
-            &decode(r, v)?,
-            v,
-        )),
+        ApiKey::InitProducerId => {
+            handlers::init_producer_id::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
         ApiKey::DescribeConfigs => respond(&handlers::describe_configs::handle(
             broker,
             &decode(r, v)?,

@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod network;
 pub mod request_context;
 pub mod response;
+pub mod transaction_coordination;
 
 pub use broker::Broker;
 pub use request_context::RequestContext;

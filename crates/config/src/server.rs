@@ -132,6 +132,8 @@ pub struct ServerConfig {
     pub transaction_state_log_num_partitions: i32,
     pub transaction_state_log_replication_factor: i16,
     pub transaction_state_log_min_isr: i32,
+    pub transaction_max_timeout_ms: i32,
+    pub transaction_abort_timed_out_transaction_cleanup_interval_ms: i32,
     pub group_initial_rebalance_delay_ms: i32,
     pub group_min_session_timeout_ms: i32,
     pub group_max_session_timeout_ms: i32,
@@ -429,6 +431,9 @@ fn build(r: ResolvedConfig) -> Result<ServerConfig, ConfigError> {
         transaction_state_log_replication_factor: r
             .short("transaction.state.log.replication.factor"),
         transaction_state_log_min_isr: r.int("transaction.state.log.min.isr"),
+        transaction_max_timeout_ms: r.int("transaction.max.timeout.ms"),
+        transaction_abort_timed_out_transaction_cleanup_interval_ms: r
+            .int("transaction.abort.timed.out.transaction.cleanup.interval.ms"),
         group_initial_rebalance_delay_ms: r.int("group.initial.rebalance.delay.ms"),
         group_min_session_timeout_ms: min_session,
         group_max_session_timeout_ms: max_session,

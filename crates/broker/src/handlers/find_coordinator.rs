@@ -3,10 +3,12 @@
 
 use fjord_protocol::messages::find_coordinator::{
     Coordinator, FindCoordinatorRequest, FindCoordinatorResponse, KEY_TYPE_GROUP,
+    KEY_TYPE_TRANSACTION,
 };
 use fjord_protocol::ErrorCode;
 
 use crate::group_coordination::OFFSETS_TOPIC;
+use crate::transaction_coordination::TRANSACTION_STATE_TOPIC;
 use crate::{Broker, RequestContext};
 
 /// v4 replaced the single key by a batch.
@@ -48,21 +50,26 @@ fn find(broker: &Broker, ctx: &RequestContext, key: &str, key_type: i8) -> Coord
         error_code: code,
         error_message: Some(error_message(code).to_owned()),
     };
-    if key_type != KEY_TYPE_GROUP {
-        // Transaction coordinators arrive with exactly-once; share groups are not served.
-        return failed(ErrorCode::COORDINATOR_NOT_AVAILABLE);
-    }
     if key.is_empty() {
         return failed(ErrorCode::INVALID_REQUEST);
     }
-    if let Err(err) = broker.ensure_offsets_topic() {
-        tracing::warn!(%err, "cannot create {OFFSETS_TOPIC}");
+    let (topic, created, partition) = match key_type {
+        KEY_TYPE_GROUP => (OFFSETS_TOPIC, broker.ensure_offsets_topic(), broker.groups.partition_for(key)),
+        KEY_TYPE_TRANSACTION => (
+            TRANSACTION_STATE_TOPIC,
+            broker.ensure_transaction_topic(),
+            broker.txns.partition_for(key),
+        ),
+        // Share groups are not served.
+        _ => return failed(ErrorCode::COORDINATOR_NOT_AVAILABLE),
+    };
+    if let Err(err) = created {
+        tracing::warn!(%err, "cannot create {topic}");
         return failed(ErrorCode::COORDINATOR_NOT_AVAILABLE);
     }
-    let partition = broker.groups.partition_for(key);
     let image = broker.metadata.image();
     let leader = image
-        .topic(OFFSETS_TOPIC)
+        .topic(topic)
         .and_then(|t| t.partitions.get(partition as usize).map(|p| p.leader));
     let endpoint = leader.and_then(|leader| {
         image
