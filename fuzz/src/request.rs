@@ -22,12 +22,14 @@ use fjord_protocol::header::RequestHeader;
 use fjord_protocol::messages::fetch::FetchRecords;
 use fjord_protocol::messages::produce::ProduceRequest;
 use fjord_protocol::messages::{
-    alter_configs, api_versions, consumer_group_describe, consumer_group_heartbeat,
-    create_partitions, create_topics, delete_groups, delete_records, delete_topics,
-    describe_cluster, describe_configs, describe_groups, describe_log_dirs,
-    describe_topic_partitions, fetch, find_coordinator, heartbeat, incremental_alter_configs,
-    init_producer_id, join_group, leave_group, list_groups, list_offsets, metadata, offset_commit,
-    offset_delete, offset_fetch, offset_for_leader_epoch, produce, sync_group,
+    add_offsets_to_txn, add_partitions_to_txn, alter_configs, api_versions,
+    consumer_group_describe, consumer_group_heartbeat, create_partitions, create_topics,
+    delete_groups, delete_records, delete_topics, describe_cluster, describe_configs,
+    describe_groups, describe_log_dirs, describe_producers, describe_topic_partitions,
+    describe_transactions, end_txn, fetch, find_coordinator, heartbeat, incremental_alter_configs,
+    init_producer_id, join_group, leave_group, list_groups, list_offsets, list_transactions,
+    metadata, offset_commit, offset_delete, offset_fetch, offset_for_leader_epoch, produce,
+    sync_group, txn_offset_commit, write_txn_markers,
 };
 use fjord_protocol::ApiKey;
 
@@ -66,12 +68,20 @@ pub fn versions(api: ApiKey) -> Option<RangeInclusive<i16>> {
         ApiKey::OffsetDelete => offset_delete::VERSIONS,
         ApiKey::ConsumerGroupHeartbeat => consumer_group_heartbeat::VERSIONS,
         ApiKey::ConsumerGroupDescribe => consumer_group_describe::VERSIONS,
+        ApiKey::AddPartitionsToTxn => add_partitions_to_txn::VERSIONS,
+        ApiKey::AddOffsetsToTxn => add_offsets_to_txn::VERSIONS,
+        ApiKey::EndTxn => end_txn::VERSIONS,
+        ApiKey::WriteTxnMarkers => write_txn_markers::VERSIONS,
+        ApiKey::TxnOffsetCommit => txn_offset_commit::VERSIONS,
+        ApiKey::DescribeProducers => describe_producers::VERSIONS,
+        ApiKey::DescribeTransactions => describe_transactions::VERSIONS,
+        ApiKey::ListTransactions => list_transactions::VERSIONS,
         _ => return None,
     })
 }
 
 /// Every API [`versions`] knows.
-pub const APIS: [ApiKey; 30] = [
+pub const APIS: [ApiKey; 38] = [
     ApiKey::Produce,
     ApiKey::Fetch,
     ApiKey::ListOffsets,
@@ -102,6 +112,14 @@ pub const APIS: [ApiKey; 30] = [
     ApiKey::OffsetDelete,
     ApiKey::ConsumerGroupHeartbeat,
     ApiKey::ConsumerGroupDescribe,
+    ApiKey::AddPartitionsToTxn,
+    ApiKey::AddOffsetsToTxn,
+    ApiKey::EndTxn,
+    ApiKey::WriteTxnMarkers,
+    ApiKey::TxnOffsetCommit,
+    ApiKey::DescribeProducers,
+    ApiKey::DescribeTransactions,
+    ApiKey::ListTransactions,
 ];
 
 /// The `request_decode` target: `frame` as a request and `frame[4..]` as its response.
@@ -240,6 +258,30 @@ fn check_request(api: ApiKey, frame: &[u8], at: usize, version: i16, deep: bool)
             round_trip::<consumer_group_describe::ConsumerGroupDescribeRequest>(frame, at, version)
                 .is_some()
         }
+        ApiKey::AddPartitionsToTxn => {
+            round_trip::<add_partitions_to_txn::AddPartitionsToTxnRequest>(frame, at, version)
+                .is_some()
+        }
+        ApiKey::AddOffsetsToTxn => {
+            round_trip::<add_offsets_to_txn::AddOffsetsToTxnRequest>(frame, at, version).is_some()
+        }
+        ApiKey::EndTxn => round_trip::<end_txn::EndTxnRequest>(frame, at, version).is_some(),
+        ApiKey::WriteTxnMarkers => {
+            round_trip::<write_txn_markers::WriteTxnMarkersRequest>(frame, at, version).is_some()
+        }
+        ApiKey::TxnOffsetCommit => {
+            round_trip::<txn_offset_commit::TxnOffsetCommitRequest>(frame, at, version).is_some()
+        }
+        ApiKey::DescribeProducers => {
+            round_trip::<describe_producers::DescribeProducersRequest>(frame, at, version).is_some()
+        }
+        ApiKey::DescribeTransactions => {
+            round_trip::<describe_transactions::DescribeTransactionsRequest>(frame, at, version)
+                .is_some()
+        }
+        ApiKey::ListTransactions => {
+            round_trip::<list_transactions::ListTransactionsRequest>(frame, at, version).is_some()
+        }
         _ => false,
     }
 }
@@ -356,6 +398,31 @@ fn check_response(api: ApiKey, frame: &[u8], version: i16, deep: bool) -> bool {
         ApiKey::ConsumerGroupDescribe => {
             round_trip::<consumer_group_describe::ConsumerGroupDescribeResponse>(frame, at, version)
                 .is_some()
+        }
+        ApiKey::AddPartitionsToTxn => {
+            round_trip::<add_partitions_to_txn::AddPartitionsToTxnResponse>(frame, at, version)
+                .is_some()
+        }
+        ApiKey::AddOffsetsToTxn => {
+            round_trip::<add_offsets_to_txn::AddOffsetsToTxnResponse>(frame, at, version).is_some()
+        }
+        ApiKey::EndTxn => round_trip::<end_txn::EndTxnResponse>(frame, at, version).is_some(),
+        ApiKey::WriteTxnMarkers => {
+            round_trip::<write_txn_markers::WriteTxnMarkersResponse>(frame, at, version).is_some()
+        }
+        ApiKey::TxnOffsetCommit => {
+            round_trip::<txn_offset_commit::TxnOffsetCommitResponse>(frame, at, version).is_some()
+        }
+        ApiKey::DescribeProducers => {
+            round_trip::<describe_producers::DescribeProducersResponse>(frame, at, version)
+                .is_some()
+        }
+        ApiKey::DescribeTransactions => {
+            round_trip::<describe_transactions::DescribeTransactionsResponse>(frame, at, version)
+                .is_some()
+        }
+        ApiKey::ListTransactions => {
+            round_trip::<list_transactions::ListTransactionsResponse>(frame, at, version).is_some()
         }
         _ => false,
     }

@@ -11,12 +11,14 @@ use fjord_group_coordinator::records::{
 };
 use fjord_protocol::codec::{Encode, Writer};
 use fjord_protocol::messages::{
-    alter_configs, api_versions, consumer_group_describe, consumer_group_heartbeat,
-    create_partitions, create_topics, delete_groups, delete_records, delete_topics,
-    describe_cluster, describe_configs, describe_groups, describe_log_dirs,
-    describe_topic_partitions, fetch, find_coordinator, heartbeat, incremental_alter_configs,
-    init_producer_id, join_group, leave_group, list_groups, list_offsets, metadata, offset_commit,
-    offset_delete, offset_fetch, offset_for_leader_epoch, produce, sync_group,
+    add_offsets_to_txn, add_partitions_to_txn, alter_configs, api_versions,
+    consumer_group_describe, consumer_group_heartbeat, create_partitions, create_topics,
+    delete_groups, delete_records, delete_topics, describe_cluster, describe_configs,
+    describe_groups, describe_log_dirs, describe_producers, describe_topic_partitions,
+    describe_transactions, end_txn, fetch, find_coordinator, heartbeat, incremental_alter_configs,
+    init_producer_id, join_group, leave_group, list_groups, list_offsets, list_transactions,
+    metadata, offset_commit, offset_delete, offset_fetch, offset_for_leader_epoch, produce,
+    sync_group, txn_offset_commit, write_txn_markers,
 };
 use fjord_protocol::records::{RecordBatchBuilder, NO_PRODUCER_EPOCH, NO_PRODUCER_ID};
 use fjord_protocol::{ApiKey, CompressionType, ErrorCode};
@@ -915,6 +917,105 @@ fn request_body(api: ApiKey, version: i16, batch: &[u8]) -> Option<Vec<u8>> {
             },
             version,
         ),
+        ApiKey::AddPartitionsToTxn => {
+            let topics = vec![add_partitions_to_txn::AddPartitionsToTxnTopic {
+                name: "events".into(),
+                partitions: vec![0, 1],
+            }];
+            encode(
+                &add_partitions_to_txn::AddPartitionsToTxnRequest {
+                    transactions: vec![add_partitions_to_txn::AddPartitionsToTxnTransaction {
+                        transactional_id: "tx".into(),
+                        producer_id: 4000,
+                        producer_epoch: 1,
+                        verify_only: true,
+                        topics: topics.clone(),
+                    }],
+                    v3_and_below_transactional_id: "tx".into(),
+                    v3_and_below_producer_id: 4000,
+                    v3_and_below_producer_epoch: 1,
+                    v3_and_below_topics: topics,
+                },
+                version,
+            )
+        }
+        ApiKey::AddOffsetsToTxn => encode(
+            &add_offsets_to_txn::AddOffsetsToTxnRequest {
+                transactional_id: "tx".into(),
+                producer_id: 4000,
+                producer_epoch: 1,
+                group_id: "orders-app".into(),
+            },
+            version,
+        ),
+        ApiKey::EndTxn => encode(
+            &end_txn::EndTxnRequest {
+                transactional_id: "tx".into(),
+                producer_id: 4000,
+                producer_epoch: 1,
+                committed: true,
+            },
+            version,
+        ),
+        ApiKey::WriteTxnMarkers => encode(
+            &write_txn_markers::WriteTxnMarkersRequest {
+                markers: vec![write_txn_markers::WritableTxnMarker {
+                    producer_id: 4000,
+                    producer_epoch: 1,
+                    transaction_result: true,
+                    topics: vec![write_txn_markers::WritableTxnMarkerTopic {
+                        name: "events".into(),
+                        partition_indexes: vec![0, 1],
+                    }],
+                    coordinator_epoch: 2,
+                }],
+            },
+            version,
+        ),
+        ApiKey::TxnOffsetCommit => encode(
+            &txn_offset_commit::TxnOffsetCommitRequest {
+                transactional_id: "tx".into(),
+                group_id: "orders-app".into(),
+                producer_id: 4000,
+                producer_epoch: 1,
+                generation_id: 3,
+                member_id: "member-1".into(),
+                group_instance_id: Some("instance-1".into()),
+                topics: vec![txn_offset_commit::TxnOffsetCommitRequestTopic {
+                    name: "events".into(),
+                    partitions: vec![txn_offset_commit::TxnOffsetCommitRequestPartition {
+                        partition_index: 0,
+                        committed_offset: 42,
+                        committed_leader_epoch: 2,
+                        committed_metadata: Some("meta".into()),
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::DescribeProducers => encode(
+            &describe_producers::DescribeProducersRequest {
+                topics: vec![describe_producers::TopicRequest {
+                    name: "events".into(),
+                    partition_indexes: vec![0, 1],
+                }],
+            },
+            version,
+        ),
+        ApiKey::DescribeTransactions => encode(
+            &describe_transactions::DescribeTransactionsRequest {
+                transactional_ids: vec!["tx".into(), "other".into()],
+            },
+            version,
+        ),
+        ApiKey::ListTransactions => encode(
+            &list_transactions::ListTransactionsRequest {
+                state_filters: vec!["Ongoing".into()],
+                producer_id_filters: vec![4000],
+                duration_filter: 60_000,
+            },
+            version,
+        ),
         _ => return None,
     })
 }
@@ -1444,6 +1545,131 @@ fn response_body(api: ApiKey, version: i16) -> Vec<u8> {
                 version,
             )
         }
+        ApiKey::AddPartitionsToTxn => {
+            let topic_results = vec![add_partitions_to_txn::AddPartitionsToTxnTopicResult {
+                name: "events".into(),
+                results_by_partition: vec![
+                    add_partitions_to_txn::AddPartitionsToTxnPartitionResult {
+                        partition_index: 0,
+                        partition_error_code: ErrorCode::NONE,
+                    },
+                    add_partitions_to_txn::AddPartitionsToTxnPartitionResult {
+                        partition_index: 1,
+                        partition_error_code: ErrorCode::CONCURRENT_TRANSACTIONS,
+                    },
+                ],
+            }];
+            encode(
+                &add_partitions_to_txn::AddPartitionsToTxnResponse {
+                    throttle_time_ms: 1,
+                    error_code: ErrorCode::NONE,
+                    results_by_transaction: vec![add_partitions_to_txn::AddPartitionsToTxnResult {
+                        transactional_id: "tx".into(),
+                        topic_results: topic_results.clone(),
+                    }],
+                    results_by_topic_v3_and_below: topic_results,
+                },
+                version,
+            )
+        }
+        ApiKey::AddOffsetsToTxn => encode(
+            &add_offsets_to_txn::AddOffsetsToTxnResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+            },
+            version,
+        ),
+        ApiKey::EndTxn => encode(
+            &end_txn::EndTxnResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                producer_id: 4000,
+                producer_epoch: 2,
+            },
+            version,
+        ),
+        ApiKey::WriteTxnMarkers => encode(
+            &write_txn_markers::WriteTxnMarkersResponse {
+                markers: vec![write_txn_markers::WritableTxnMarkerResult {
+                    producer_id: 4000,
+                    topics: vec![write_txn_markers::WritableTxnMarkerTopicResult {
+                        name: "events".into(),
+                        partitions: vec![write_txn_markers::WritableTxnMarkerPartitionResult {
+                            partition_index: 0,
+                            error_code: ErrorCode::NONE,
+                        }],
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::TxnOffsetCommit => encode(
+            &txn_offset_commit::TxnOffsetCommitResponse {
+                throttle_time_ms: 1,
+                topics: vec![txn_offset_commit::TxnOffsetCommitResponseTopic {
+                    name: "events".into(),
+                    partitions: vec![txn_offset_commit::TxnOffsetCommitResponsePartition {
+                        partition_index: 0,
+                        error_code: ErrorCode::NONE,
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::DescribeProducers => encode(
+            &describe_producers::DescribeProducersResponse {
+                throttle_time_ms: 1,
+                topics: vec![describe_producers::TopicResponse {
+                    name: "events".into(),
+                    partitions: vec![describe_producers::PartitionResponse {
+                        partition_index: 0,
+                        error_code: ErrorCode::NONE,
+                        error_message: message.clone(),
+                        active_producers: vec![describe_producers::ProducerState {
+                            producer_id: 4000,
+                            producer_epoch: 1,
+                            last_sequence: 7,
+                            last_timestamp: 1_700_000_000_000,
+                            coordinator_epoch: 2,
+                            current_txn_start_offset: 40,
+                        }],
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::DescribeTransactions => encode(
+            &describe_transactions::DescribeTransactionsResponse {
+                throttle_time_ms: 1,
+                transaction_states: vec![describe_transactions::TransactionState {
+                    error_code: ErrorCode::NONE,
+                    transactional_id: "tx".into(),
+                    transaction_state: "Ongoing".into(),
+                    transaction_timeout_ms: 60_000,
+                    transaction_start_time_ms: 1_700_000_000_000,
+                    producer_id: 4000,
+                    producer_epoch: 1,
+                    topics: vec![describe_transactions::TopicData {
+                        topic: "events".into(),
+                        partitions: vec![0, 1],
+                    }],
+                }],
+            },
+            version,
+        ),
+        ApiKey::ListTransactions => encode(
+            &list_transactions::ListTransactionsResponse {
+                throttle_time_ms: 1,
+                error_code: ErrorCode::NONE,
+                unknown_state_filters: vec!["Unknown".into()],
+                transaction_states: vec![list_transactions::TransactionState {
+                    transactional_id: "tx".into(),
+                    producer_id: 4000,
+                    transaction_state: "Ongoing".into(),
+                }],
+            },
+            version,
+        ),
         _ => Vec::new(),
     }
 }
