@@ -176,6 +176,28 @@ pub async fn dispatch(
             &decode(r, v)?,
             v,
         )),
+        ApiKey::AddPartitionsToTxn => {
+            handlers::add_partitions_to_txn::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
+        ApiKey::AddOffsetsToTxn => {
+            handlers::add_offsets_to_txn::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
+        ApiKey::EndTxn => {
+            handlers::end_txn::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
+        ApiKey::TxnOffsetCommit => {
+            handlers::txn_offset_commit::handle(broker, decode(r, v)?, v, header.correlation_id)
+        }
+        ApiKey::DescribeTransactions => respond(&handlers::describe_transactions::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
+        ApiKey::ListTransactions => respond(&handlers::list_transactions::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
         _ => return Err(DispatchError::UnknownApi(key)),
     }))
 }

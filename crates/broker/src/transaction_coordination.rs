@@ -76,7 +76,9 @@ impl MarkerWriter for BrokerLink {
             ErrorCode::KAFKA_STORAGE_ERROR
         })?;
         if topic == OFFSETS_TOPIC {
-            broker.groups.complete_transaction(partition, producer_id, commit);
+            broker
+                .groups
+                .complete_transaction(partition, producer_id, commit);
         }
         broker.appended.notify_waiters();
         Ok(())
@@ -110,16 +112,24 @@ fn marker_batch(
 impl Broker {
     /// `__transaction_state`, created with Kafka's settings for it if missing.
     pub fn ensure_transaction_topic(&self) -> Result<(), MetadataError> {
-        if self.metadata.image().topic(TRANSACTION_STATE_TOPIC).is_some() {
+        if self
+            .metadata
+            .image()
+            .topic(TRANSACTION_STATE_TOPIC)
+            .is_some()
+        {
             return Ok(());
         }
         let brokers = self.metadata.image().broker_ids().len().max(1);
-        let replication =
-            i32::from(self.config.transaction_state_log_replication_factor).min(brokers as i32) as i16;
+        let replication = i32::from(self.config.transaction_state_log_replication_factor)
+            .min(brokers as i32) as i16;
         let configs = vec![
             ("cleanup.policy".to_owned(), "compact".to_owned()),
             ("compression.type".to_owned(), "uncompressed".to_owned()),
-            ("min.insync.replicas".to_owned(), self.config.transaction_state_log_min_isr.to_string()),
+            (
+                "min.insync.replicas".to_owned(),
+                self.config.transaction_state_log_min_isr.to_string(),
+            ),
         ];
         let placement = Placement::Spread {
             count: self.config.transaction_state_log_num_partitions,

@@ -54,7 +54,11 @@ fn find(broker: &Broker, ctx: &RequestContext, key: &str, key_type: i8) -> Coord
         return failed(ErrorCode::INVALID_REQUEST);
     }
     let (topic, created, partition) = match key_type {
-        KEY_TYPE_GROUP => (OFFSETS_TOPIC, broker.ensure_offsets_topic(), broker.groups.partition_for(key)),
+        KEY_TYPE_GROUP => (
+            OFFSETS_TOPIC,
+            broker.ensure_offsets_topic(),
+            broker.groups.partition_for(key),
+        ),
         KEY_TYPE_TRANSACTION => (
             TRANSACTION_STATE_TOPIC,
             broker.ensure_transaction_topic(),

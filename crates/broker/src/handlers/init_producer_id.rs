@@ -7,7 +7,7 @@ use std::sync::Arc;
 use fjord_protocol::messages::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 use fjord_protocol::{ApiKey, ErrorCode};
 
-use crate::response::{later, ready, encode, ResponseFuture};
+use crate::response::{encode, later, ready, ResponseFuture};
 use crate::Broker;
 
 /// v4 introduced PRODUCER_FENCED; older clients know INVALID_PRODUCER_EPOCH.
@@ -21,33 +21,46 @@ pub fn handle(
 ) -> ResponseFuture {
     let Some(transactional_id) = request.transactional_id else {
         let response = idempotent(broker);
-        return ready(encode(ApiKey::InitProducerId, version, correlation_id, &response));
+        return ready(encode(
+            ApiKey::InitProducerId,
+            version,
+            correlation_id,
+            &response,
+        ));
     };
     let txns = Arc::clone(&broker.txns);
-    let expected = (request.producer_id >= 0).then_some((request.producer_id, request.producer_epoch));
+    let expected =
+        (request.producer_id >= 0).then_some((request.producer_id, request.producer_epoch));
     let timeout = request.transaction_timeout_ms;
-    later(ApiKey::InitProducerId, version, correlation_id, async move {
-        let outcome = tokio::task::spawn_blocking(move || {
-            txns.init_producer_id(&transactional_id, timeout, expected)
-        })
-        .await
-        .unwrap_or(Err(ErrorCode::UNKNOWN_SERVER_ERROR));
-        match outcome {
-            Ok((producer_id, producer_epoch)) => InitProducerIdResponse {
-                producer_id,
-                producer_epoch,
-                ..Default::default()
-            },
-            Err(code) => InitProducerIdResponse {
-                error_code: if code == ErrorCode::PRODUCER_FENCED && version < PRODUCER_FENCED_VERSION {
-                    ErrorCode::INVALID_PRODUCER_EPOCH
-                } else {
-                    code
+    later(
+        ApiKey::InitProducerId,
+        version,
+        correlation_id,
+        async move {
+            let outcome = tokio::task::spawn_blocking(move || {
+                txns.init_producer_id(&transactional_id, timeout, expected)
+            })
+            .await
+            .unwrap_or(Err(ErrorCode::UNKNOWN_SERVER_ERROR));
+            match outcome {
+                Ok((producer_id, producer_epoch)) => InitProducerIdResponse {
+                    producer_id,
+                    producer_epoch,
+                    ..Default::default()
                 },
-                ..Default::default()
-            },
-        }
-    })
+                Err(code) => InitProducerIdResponse {
+                    error_code: if code == ErrorCode::PRODUCER_FENCED
+                        && version < PRODUCER_FENCED_VERSION
+                    {
+                        ErrorCode::INVALID_PRODUCER_EPOCH
+                    } else {
+                        code
+                    },
+                    ..Default::default()
+                },
+            }
+        },
+    )
 }
 
 fn idempotent(broker: &Broker) -> InitProducerIdResponse {

@@ -1,6 +1,8 @@
 //! One module per API. Each handler takes the decoded request and returns the response
 //! value (or a future of it), so it can be tested without sockets.
 
+pub mod add_offsets_to_txn;
+pub mod add_partitions_to_txn;
 pub mod alter_configs;
 pub mod api_versions;
 pub mod consumer_group_describe;
@@ -15,6 +17,8 @@ pub mod describe_configs;
 pub mod describe_groups;
 pub mod describe_log_dirs;
 pub mod describe_topic_partitions;
+pub mod describe_transactions;
+pub mod end_txn;
 pub mod fetch;
 pub mod fetch_session;
 pub mod find_coordinator;
@@ -25,6 +29,7 @@ pub mod join_group;
 pub mod leave_group;
 pub mod list_groups;
 pub mod list_offsets;
+pub mod list_transactions;
 pub mod metadata;
 pub mod offset_commit;
 pub mod offset_delete;
@@ -32,6 +37,7 @@ pub mod offset_fetch;
 pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod sync_group;
+pub mod txn_offset_commit;
 
 use std::ops::RangeInclusive;
 
@@ -100,6 +106,27 @@ pub const SUPPORTED: &[(ApiKey, RangeInclusive<i16>)] = &[
     (
         ApiKey::ConsumerGroupDescribe,
         messages::consumer_group_describe::VERSIONS,
+    ),
+    (
+        ApiKey::AddPartitionsToTxn,
+        messages::add_partitions_to_txn::VERSIONS,
+    ),
+    (
+        ApiKey::AddOffsetsToTxn,
+        messages::add_offsets_to_txn::VERSIONS,
+    ),
+    (ApiKey::EndTxn, messages::end_txn::VERSIONS),
+    (
+        ApiKey::TxnOffsetCommit,
+        messages::txn_offset_commit::VERSIONS,
+    ),
+    (
+        ApiKey::DescribeTransactions,
+        messages::describe_transactions::VERSIONS,
+    ),
+    (
+        ApiKey::ListTransactions,
+        messages::list_transactions::VERSIONS,
     ),
 ];
 
