@@ -3,8 +3,11 @@
 //! One pass over a log:
 //! 1. The *dirty* section runs from the first offset not yet cleaned (kept in
 //!    `cleaner-offset-checkpoint`) to the first uncleanable offset: the active
-//!    segment's base, or earlier if `min.compaction.lag.ms` protects younger segments.
+//!    segment's base, or earlier if `min.compaction.lag.ms` protects younger segments
+//!    or a segment holds offsets at or above the last stable offset (an ongoing
+//!    transaction may still abort).
 //! 2. An offset map records, for every key in the dirty section, its latest offset.
+//!    Records of aborted transactions do not count: they supersede nothing.
 //! 3. Every sealed segment below the uncleanable offset is rewritten into
 //!    `<base>.log.cleaned` without the records the map supersedes, then swapped in
 //!    (`.cleaned` → `.swap` → live; the loader finishes a swap a crash interrupted).
@@ -13,7 +16,10 @@
 //! survive, and rebuilt with the same base offset, `lastOffsetDelta`, producer fields
 //! and codec when only some do. Tombstones (null values) are dropped once they are
 //! older than `delete.retention.ms`; records without a key are dropped, as in Kafka.
-//! Control batches are kept untouched (transactions build on them).
+//! Control batches are kept untouched (transactions build on them), and so are the
+//! aborted transaction index entries of the segments cleaned: the cleaned segment's
+//! `.txnindex` holds them all. (Kafka also removes aborted records and, eventually,
+//! markers; this cleaner leaves them to `read_committed` filtering.)
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,6 +32,7 @@ use crate::file_records::BatchPosition;
 use crate::loader::{CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX};
 use crate::log::Log;
 use crate::segment::LogSegment;
+use crate::transaction_index::AbortedTxnEntry;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CleanerStats {
@@ -61,18 +68,24 @@ pub fn dirty_ratio(log: &Log, first_dirty: i64, now_ms: i64) -> Option<f64> {
     (dirty > 0).then(|| dirty as f64 / (clean + dirty) as f64)
 }
 
-/// The base of the first segment that must not be compacted yet: the active one, or
-/// the first whose newest record is younger than `min.compaction.lag.ms`.
+/// The base of the first segment that must not be compacted yet: the active one, the
+/// first whose newest record is younger than `min.compaction.lag.ms`, or the first
+/// holding offsets at or above the first unstable offset.
 fn first_uncleanable_offset(log: &Log, now_ms: i64) -> i64 {
     let lag = log.config().min_compaction_lag_ms;
+    let first_unstable = log.first_unstable_offset();
     let segments = log.segments();
     let active_base = segments.last().map_or(0, |s| s.base_offset());
     segments
         .iter()
-        .find(|s| {
-            s.base_offset() == active_base || (lag > 0 && now_ms - s.largest_timestamp() < lag)
+        .enumerate()
+        .find(|(i, s)| {
+            let next_base = segments.get(i + 1).map_or(i64::MAX, |n| n.base_offset());
+            s.base_offset() == active_base
+                || (lag > 0 && now_ms - s.largest_timestamp() < lag)
+                || first_unstable.is_some_and(|unstable| next_base > unstable)
         })
-        .map_or(active_base, |s| s.base_offset())
+        .map_or(active_base, |(_, s)| s.base_offset())
 }
 
 /// Compacts `log` once. `first_dirty` is where the previous pass stopped.
@@ -91,7 +104,8 @@ pub fn clean_log(log: &Log, first_dirty: i64, now_ms: i64) -> Result<Option<Clea
         .into_iter()
         .filter(|s| s.base_offset() < uncleanable)
         .collect();
-    let offset_map = build_offset_map(&segments, dirty_start, uncleanable)?;
+    let aborted = log.aborted_txn_entries(dirty_start, uncleanable);
+    let offset_map = build_offset_map(&segments, dirty_start, uncleanable, &aborted)?;
     let tombstone_horizon = now_ms.saturating_sub(config.delete_retention_ms);
     let mut stats = CleanerStats::default();
     for group in group_segments(&segments, config.segment_bytes, uncleanable) {
@@ -112,16 +126,39 @@ pub fn clean_log(log: &Log, first_dirty: i64, now_ms: i64) -> Result<Option<Clea
     }))
 }
 
-/// Latest offset of each key among records in `[from, to)`.
+/// Latest offset of each key among records in `[from, to)`, leaving out the batches of
+/// the `aborted` transactions.
 fn build_offset_map(
     segments: &[Arc<LogSegment>],
     from: i64,
     to: i64,
+    aborted: &[AbortedTxnEntry],
 ) -> Result<HashMap<Vec<u8>, i64>> {
+    let mut aborted_ranges: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for txn in aborted {
+        aborted_ranges
+            .entry(txn.producer_id)
+            .or_default()
+            .push((txn.first_offset, txn.last_offset));
+    }
+    let is_aborted = |batch: &RecordBatch<'_>| {
+        batch.is_transactional()
+            && aborted_ranges
+                .get(&batch.producer_id())
+                .is_some_and(|ranges| {
+                    ranges
+                        .iter()
+                        .any(|(first, last)| (*first..=*last).contains(&batch.base_offset()))
+                })
+    };
     let mut map = HashMap::new();
     for segment in segments {
         for_each_batch(segment, |batch| {
-            if batch.is_control() || batch.last_offset() < from || batch.base_offset() >= to {
+            if batch.is_control()
+                || batch.last_offset() < from
+                || batch.base_offset() >= to
+                || is_aborted(batch)
+            {
                 return Ok(());
             }
             for record in BatchRecords::decode(batch)?.iter() {
@@ -215,6 +252,9 @@ fn clean_group(
                 }
                 Ok(())
             })?;
+            for txn in segment.aborted_txns() {
+                cleaned.append_aborted_txn(txn)?;
+            }
         }
         cleaned.on_become_inactive()?;
         cleaned.flush()?;

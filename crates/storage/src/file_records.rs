@@ -28,6 +28,7 @@ pub struct BatchPosition {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
+    pub is_transactional: bool,
     pub is_control: bool,
 }
 
@@ -148,6 +149,7 @@ impl FileRecords {
             producer_id: view.producer_id(),
             producer_epoch: view.producer_epoch(),
             base_sequence: view.base_sequence(),
+            is_transactional: view.is_transactional(),
             is_control: view.is_control(),
         }))
     }

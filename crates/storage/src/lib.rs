@@ -1,8 +1,8 @@
 //! The partition log, in Kafka's on-disk layout.
 //!
 //! This crate owns everything under `log.dirs`: a partition's segments (`.log`,
-//! `.index`, `.timeindex`), its `partition.metadata` and `leader-epoch-checkpoint`,
-//! the checkpoint files at each log dir's root, recovery after an unclean stop,
+//! `.index`, `.timeindex`, `.txnindex`), producer snapshots, its `partition.metadata`
+//! and `leader-epoch-checkpoint`, the checkpoint files at each log dir's root, recovery after an unclean stop,
 //! retention and compaction. Batches are stored byte-for-byte as produced; only the
 //! base offset (and the leader epoch) is rewritten in place.
 //!
@@ -26,6 +26,7 @@ pub mod producer_snapshot;
 pub mod producer_state;
 pub mod segment;
 pub mod topic_partition;
+pub mod transaction_index;
 
 pub use config::{CleanupPolicy, LogConfig, TimestampType};
 pub use error::{Result, StorageError};
@@ -34,3 +35,4 @@ pub use loader::LoadParams;
 pub use log::{AppendOrigin, Log, LogAppendInfo, LogReadInfo};
 pub use log_manager::{LogManager, LogManagerConfig};
 pub use topic_partition::TopicPartition;
+pub use transaction_index::{AbortedTxn, AbortedTxnEntry};

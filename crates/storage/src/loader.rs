@@ -8,8 +8,12 @@
 //! 3. After an unclean shutdown, every segment from the one holding the recovery point
 //!    on is recovered batch by batch; at the first damaged batch the segment is cut and
 //!    every later segment is deleted.
+//!
+//! Every segment recovered in 1-3 is reported in [`LoadedLog::recovered_segments`]: its
+//! transaction index must be rebuilt by replaying it with the producer state, which the
+//! log does once it has loaded that state (as Kafka's `recoverSegment` does).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +23,14 @@ use crate::log::SegmentMap;
 use crate::segment::{
     segment_file, LogSegment, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX,
 };
+use crate::transaction_index::TXN_INDEX_FILE_SUFFIX;
+
+/// The files of a segment besides its `.log`.
+const INDEX_SUFFIXES: [&str; 3] = [
+    INDEX_FILE_SUFFIX,
+    TIME_INDEX_FILE_SUFFIX,
+    TXN_INDEX_FILE_SUFFIX,
+];
 
 pub const CLEANED_FILE_SUFFIX: &str = ".cleaned";
 pub const SWAP_FILE_SUFFIX: &str = ".swap";
@@ -48,6 +60,9 @@ pub struct LoadedLog {
     pub log_end_offset: i64,
     pub log_start_offset: i64,
     pub recovery_point: i64,
+    /// Base offsets of the segments whose batches were recovered (validated, indexes
+    /// rebuilt): their transaction indexes are to be rebuilt too.
+    pub recovered_segments: BTreeSet<i64>,
 }
 
 pub struct LogLoader<'a> {
@@ -63,14 +78,14 @@ impl<'a> LogLoader<'a> {
     pub fn load(&self, params: LoadParams) -> Result<LoadedLog> {
         std::fs::create_dir_all(self.dir).at(self.dir)?;
         self.remove_temporary_files()?;
-        self.complete_swaps()?;
-        let (mut segments, damaged) = self.open_segments()?;
+        let mut recovered = self.complete_swaps()?;
+        let (mut segments, damaged) = self.open_segments(&mut recovered)?;
         if let Some(damaged) = damaged {
             // Rebuilding an index cut a torn tail: nothing after it can be trusted.
             Self::drop_segments_after(&mut segments, damaged)?;
         }
         if !params.had_clean_shutdown {
-            self.recover_from(&mut segments, params.recovery_point)?;
+            self.recover_from(&mut segments, params.recovery_point, &mut recovered)?;
         }
         if segments.is_empty() {
             let base = params.log_start_offset.max(0);
@@ -93,6 +108,7 @@ impl<'a> LogLoader<'a> {
             log_end_offset,
             log_start_offset,
             recovery_point,
+            recovered_segments: recovered,
         })
     }
 
@@ -134,8 +150,9 @@ impl<'a> LogLoader<'a> {
     }
 
     /// A `.log.swap` holds the compacted replacement of the segments whose offsets it
-    /// covers; finish the swap the cleaner started.
-    fn complete_swaps(&self) -> Result<()> {
+    /// covers; finish the swap the cleaner started. Returns the swapped-in segments.
+    fn complete_swaps(&self) -> Result<BTreeSet<i64>> {
+        let mut swapped = BTreeSet::new();
         for path in self.files()? {
             let name = file_name(&path);
             let Some(base) = name
@@ -154,6 +171,7 @@ impl<'a> LogLoader<'a> {
             }
             swap.on_become_inactive()?;
             swap.change_file_suffixes(SWAP_FILE_SUFFIX, "")?;
+            swapped.insert(base);
             tracing::info!(segment = base, "completed interrupted compaction swap");
         }
         for path in self.files()? {
@@ -161,7 +179,7 @@ impl<'a> LogLoader<'a> {
                 std::fs::remove_file(&path).at(&path)?;
             }
         }
-        Ok(())
+        Ok(swapped)
     }
 
     fn segment_base_offsets(&self) -> Result<Vec<i64>> {
@@ -177,7 +195,7 @@ impl<'a> LogLoader<'a> {
     }
 
     fn delete_segment_files(&self, base: i64) -> Result<()> {
-        for extension in [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX] {
+        for extension in [LOG_FILE_SUFFIX].iter().chain(&INDEX_SUFFIXES) {
             let path = segment_file(self.dir, base, extension, "");
             match std::fs::remove_file(&path) {
                 Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
@@ -189,19 +207,17 @@ impl<'a> LogLoader<'a> {
         Ok(())
     }
 
-    /// Opens every segment; rebuilds indexes that are missing or damaged. Index files
-    /// without a log are removed.
-    fn open_segments(&self) -> Result<(SegmentMap, Option<i64>)> {
+    /// Opens every segment; rebuilds indexes that are missing or damaged (adding the
+    /// segment to `recovered`). Index files without a log are removed.
+    fn open_segments(&self, recovered: &mut BTreeSet<i64>) -> Result<(SegmentMap, Option<i64>)> {
         let bases = self.segment_base_offsets()?;
         for path in self.files()? {
             let name = file_name(&path);
-            let orphan = [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]
-                .iter()
-                .any(|ext| {
-                    name.strip_suffix(ext)
-                        .and_then(parse_base_offset)
-                        .is_some_and(|base| !bases.contains(&base))
-                });
+            let orphan = INDEX_SUFFIXES.iter().any(|ext| {
+                name.strip_suffix(ext)
+                    .and_then(parse_base_offset)
+                    .is_some_and(|base| !bases.contains(&base))
+            });
             if orphan {
                 std::fs::remove_file(&path).at(&path)?;
             }
@@ -216,6 +232,7 @@ impl<'a> LogLoader<'a> {
             if !indexes_present || !segment.indexes_are_sane() {
                 tracing::warn!(dir = %self.dir.display(), segment = base, "rebuilding missing or corrupt index");
                 let truncated = segment.recover()?;
+                recovered.insert(base);
                 segment.on_become_inactive()?;
                 if truncated > 0 {
                     damaged = damaged.or(Some(base));
@@ -248,7 +265,12 @@ impl<'a> LogLoader<'a> {
 
     /// Recovers segments from the one holding `recovery_point` on; everything after the
     /// first damage is removed.
-    fn recover_from(&self, segments: &mut SegmentMap, recovery_point: i64) -> Result<()> {
+    fn recover_from(
+        &self,
+        segments: &mut SegmentMap,
+        recovery_point: i64,
+        recovered: &mut BTreeSet<i64>,
+    ) -> Result<()> {
         let start = segments
             .range(..=recovery_point)
             .next_back()
@@ -262,6 +284,7 @@ impl<'a> LogLoader<'a> {
         for base in &candidates {
             let segment = &segments[base];
             let truncated = segment.recover()?;
+            recovered.insert(*base);
             let next_base = segments.range(base + 1..).next().map(|(b, _)| *b);
             let lost = gaps_are_damage
                 && next_base

@@ -14,7 +14,9 @@
 //! A snapshot at offset `X` describes every batch below `X`. One is written when a
 //! segment rolls (at the new base offset) and on clean close (at the log end). Only
 //! each producer's last batch is kept, as in Kafka, so after a restart the duplicate
-//! window holds one batch per producer until new batches arrive.
+//! window holds one batch per producer until new batches arrive. A producer known only
+//! from a marker has `last_sequence` and `last_offset` -1; `current_txn_first_offset`
+//! is -1 when it has no transaction ongoing.
 
 use std::path::{Path, PathBuf};
 
@@ -28,7 +30,7 @@ const ENTRY_SIZE: usize = 8 + 2 + 4 + 8 + 4 + 8 + 4 + 8;
 /// Snapshots kept per partition; older ones go when a new one is written.
 const SNAPSHOTS_TO_KEEP: usize = 2;
 
-/// One producer's last batch.
+/// One producer's state: its last batch and ongoing transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotEntry {
     pub producer_id: i64,
@@ -37,6 +39,10 @@ pub struct SnapshotEntry {
     pub last_offset: i64,
     pub offset_delta: i32,
     pub timestamp: i64,
+    /// The coordinator epoch of the producer's last marker, -1 before any.
+    pub coordinator_epoch: i32,
+    /// The first offset of the producer's ongoing transaction, -1 if none.
+    pub current_txn_first_offset: i64,
 }
 
 pub fn snapshot_path(dir: &Path, offset: i64) -> PathBuf {
@@ -76,8 +82,8 @@ pub fn write(dir: &Path, offset: i64, entries: &[SnapshotEntry]) -> Result<()> {
         body.extend_from_slice(&e.last_offset.to_be_bytes());
         body.extend_from_slice(&e.offset_delta.to_be_bytes());
         body.extend_from_slice(&e.timestamp.to_be_bytes());
-        body.extend_from_slice(&(-1i32).to_be_bytes());
-        body.extend_from_slice(&(-1i64).to_be_bytes());
+        body.extend_from_slice(&e.coordinator_epoch.to_be_bytes());
+        body.extend_from_slice(&e.current_txn_first_offset.to_be_bytes());
     }
     let crc = crc32c::crc32c(&body[6..]);
     body[2..6].copy_from_slice(&crc.to_be_bytes());
@@ -117,6 +123,8 @@ pub fn read(path: &Path) -> Result<Option<Vec<SnapshotEntry>>> {
                 last_offset: i64_at(14),
                 offset_delta: i32_at(22),
                 timestamp: i64_at(26),
+                coordinator_epoch: i32_at(34),
+                current_txn_first_offset: i64_at(38),
             }
         })
         .collect();
@@ -145,6 +153,8 @@ mod tests {
                 last_offset: 99,
                 offset_delta: 3,
                 timestamp: 1234,
+                coordinator_epoch: 5,
+                current_txn_first_offset: 90,
             },
             SnapshotEntry {
                 producer_id: 8,
@@ -153,6 +163,8 @@ mod tests {
                 last_offset: 100,
                 offset_delta: 0,
                 timestamp: 5,
+                coordinator_epoch: -1,
+                current_txn_first_offset: -1,
             },
         ];
         for offset in [10, 20, 30] {

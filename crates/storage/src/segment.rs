@@ -1,5 +1,6 @@
-//! `LogSegment`: one `.log` file with its `.index` and `.timeindex`, named after the
-//! 20-digit base offset of its first batch.
+//! `LogSegment`: one `.log` file with its `.index`, `.timeindex` and (once it has an
+//! aborted transaction) `.txnindex`, named after the 20-digit base offset of its first
+//! batch.
 //!
 //! Thread-safety: one appender at a time (the log's append lock), any number of
 //! concurrent readers. The indexes sit behind their own short lock; the file itself is
@@ -16,6 +17,7 @@ use parking_lot::Mutex;
 use crate::error::{IoContext, Result};
 use crate::file_records::{validate_stored_batch, BatchPosition, FileRecords, FileSlice};
 use crate::index::{OffsetIndex, TimeIndex, TimestampOffset};
+use crate::transaction_index::{AbortedTxnEntry, TransactionIndex, TXN_INDEX_FILE_SUFFIX};
 
 pub const LOG_FILE_SUFFIX: &str = ".log";
 pub const INDEX_FILE_SUFFIX: &str = ".index";
@@ -56,6 +58,8 @@ pub struct LogSegment {
     base_offset: i64,
     log: FileRecords,
     indexes: Mutex<Indexes>,
+    /// Aborted transactions whose marker is in this segment.
+    txn_index: Mutex<TransactionIndex>,
     index_interval_bytes: u64,
     created_ms: i64,
 }
@@ -84,6 +88,10 @@ impl LogSegment {
             max_index_size,
             writable,
         )?;
+        let txn_index = TransactionIndex::open(
+            &segment_file(dir, base_offset, TXN_INDEX_FILE_SUFFIX, suffix),
+            base_offset,
+        )?;
         let last_time = time_index.last_entry();
         // `segment.ms` counts from the first batch, also across restarts.
         let rolling_based_timestamp = log.batch_at(0)?.map(|first| first.max_timestamp);
@@ -98,6 +106,7 @@ impl LogSegment {
                 offset_of_max_timestamp_so_far: last_time.map_or(-1, |e| e.offset),
                 rolling_based_timestamp,
             }),
+            txn_index: Mutex::new(txn_index),
             index_interval_bytes,
             created_ms: now_ms(),
         })
@@ -315,6 +324,10 @@ impl LogSegment {
     /// Rebuilds the indexes from the log, validating every batch, and cuts the file at the
     /// first byte that is not a whole valid batch (a torn write, garbage, a CRC mismatch,
     /// or offsets going backwards). Returns the number of bytes cut.
+    ///
+    /// The transaction index needs the producer state at the segment's start, which the
+    /// segment does not have: the log rebuilds it by replaying the segment afterwards
+    /// ([`LogSegment::replace_aborted_txns`]).
     pub fn recover(&self) -> Result<u64> {
         let mut idx = self.indexes.lock();
         idx.reset();
@@ -363,6 +376,8 @@ impl LogSegment {
             return Ok(0);
         };
         let before = self.size();
+        // Markers from the removed batches on: the batch holding `offset` goes whole.
+        self.txn_index.lock().truncate_to(batch.base_offset)?;
         let mut idx = self.indexes.lock();
         idx.offset_index.truncate_to(offset);
         idx.time_index.truncate_to(offset);
@@ -399,10 +414,11 @@ impl LogSegment {
         Ok(())
     }
 
-    /// `true` when both indexes pass their sanity checks.
+    /// `true` when the indexes pass their sanity checks (a missing transaction index is
+    /// an empty one).
     pub fn indexes_are_sane(&self) -> bool {
         let idx = self.indexes.lock();
-        idx.offset_index.is_sane() && idx.time_index.is_sane()
+        idx.offset_index.is_sane() && idx.time_index.is_sane() && self.txn_index.lock().is_sane()
     }
 
     /// fdatasync of the log file only: what a durable append waits for. Indexes are
@@ -415,13 +431,52 @@ impl LogSegment {
     /// Log and indexes to disk: done before the recovery point moves past the segment.
     pub fn flush(&self) -> Result<()> {
         self.log.flush()?;
+        self.txn_index.lock().flush()?;
         let idx = self.indexes.lock();
         idx.offset_index.inner().flush()?;
         idx.time_index.inner().flush()
     }
 
-    /// Renames the three files from `old_suffix` to `new_suffix` (e.g. to `.deleted`).
+    /// Records an aborted transaction whose marker was appended to this segment. Returns
+    /// `true` if that created the `.txnindex` file.
+    pub fn append_aborted_txn(&self, entry: AbortedTxnEntry) -> Result<bool> {
+        self.txn_index.lock().append(entry)
+    }
+
+    /// The aborted transactions whose marker is in this segment, in marker order.
+    pub fn aborted_txns(&self) -> Vec<AbortedTxnEntry> {
+        self.txn_index.lock().entries().to_vec()
+    }
+
+    /// The aborted transactions overlapping `[start, upper)`, and whether no later
+    /// segment can hold more (see [`TransactionIndex::collect`]).
+    pub fn collect_aborted_txns(&self, start: i64, upper: i64) -> (Vec<AbortedTxnEntry>, bool) {
+        self.txn_index.lock().collect(start, upper)
+    }
+
+    /// Replaces the transaction index with `entries` (rebuilt by replaying the segment);
+    /// the file is rewritten only if they differ. Returns `true` if a file was created.
+    pub fn replace_aborted_txns(&self, entries: Vec<AbortedTxnEntry>) -> Result<bool> {
+        self.txn_index.lock().replace(entries)
+    }
+
+    pub fn txn_index_path(&self) -> PathBuf {
+        self.txn_index.lock().path().to_path_buf()
+    }
+
+    /// Renames the segment's files from `old_suffix` to `new_suffix` (e.g. to `.deleted`).
+    ///
+    /// The `.log` decides what a restart sees, so the transaction index moves on the safe
+    /// side of it: before it when becoming live (a `.log.swap` left behind means the swap
+    /// is redone, index included), after it otherwise (a `.txnindex` left without its log
+    /// is an orphan the loader removes).
     pub fn change_file_suffixes(&self, old_suffix: &str, new_suffix: &str) -> Result<()> {
+        let mut txn_index = self.txn_index.lock();
+        let txn_path = txn_index.path().to_path_buf();
+        let txn_renamed = replace_suffix(&txn_path, old_suffix, new_suffix);
+        if new_suffix.is_empty() {
+            txn_index.rename_to(txn_renamed.clone())?;
+        }
         let mut idx = self.indexes.lock();
         let log_path = self.log.path();
         self.log
@@ -432,11 +487,15 @@ impl LogSegment {
         let time_index = idx.time_index.inner().path().to_path_buf();
         let renamed = rename_with_suffix(&time_index, old_suffix, new_suffix)?;
         idx.time_index.inner_mut().set_path(renamed);
+        if !new_suffix.is_empty() {
+            txn_index.rename_to(txn_renamed)?;
+        }
         Ok(())
     }
 
     /// Deletes the segment's files (already renamed, typically).
     pub fn delete_files(&self) -> Result<()> {
+        self.txn_index.lock().delete()?;
         let idx = self.indexes.lock();
         for path in [
             self.log.path(),

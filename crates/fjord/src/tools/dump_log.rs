@@ -5,6 +5,8 @@
 //!   `--deep-iteration` one `| offset: ...` line per record, and with `--print-data-log`
 //!   the record's key and payload too (as lossy UTF-8).
 //! - `.index`: `offset: O position: P` per entry; `.timeindex`: `timestamp: T offset: O`.
+//! - `.txnindex`: `version: 0 producerId: .. firstOffset: .. lastOffset: ..
+//!   lastStableOffset: ..` per aborted transaction.
 //!
 //! A log file is read front to back through one large buffer. The walk stops at the
 //! first batch whose length cannot be trusted (below the v2 minimum, past the end of the
@@ -21,6 +23,7 @@ use fjord_protocol::record_batch::{batch_size_from_prefix, LOG_OVERHEAD, MAGIC_V
 use fjord_protocol::records::{BatchRecords, Record};
 use fjord_protocol::RecordBatch;
 use fjord_storage::loader::parse_base_offset;
+use fjord_storage::transaction_index;
 
 use crate::cli::DumpLogArgs;
 
@@ -62,6 +65,7 @@ fn dump_files(args: &DumpLogArgs, out: &mut impl Write) -> anyhow::Result<()> {
             Some("log") => dump_log_file(file, path, args, out)?,
             Some("index") => dump_index(file, path, IndexKind::Offset, out)?,
             Some("timeindex") => dump_index(file, path, IndexKind::Time, out)?,
+            Some("txnindex") => dump_txn_index(path, out)?,
             _ => {
                 out.flush()?;
                 eprintln!("Ignoring unknown file {}", path.display());
@@ -384,6 +388,25 @@ fn dump_index(
     Ok(())
 }
 
+/// Prints a transaction index's entries, as Kafka's `dumpTxnIndex` does; a torn or
+/// unknown entry ends the listing with a note on stderr.
+fn dump_txn_index(path: &Path, out: &mut impl Write) -> anyhow::Result<()> {
+    let (entries, well_formed) = transaction_index::read_entries(path)
+        .map_err(|err| anyhow!("cannot read {}: {err}", path.display()))?;
+    for txn in entries {
+        writeln!(
+            out,
+            "version: 0 producerId: {} firstOffset: {} lastOffset: {} lastStableOffset: {}",
+            txn.producer_id, txn.first_offset, txn.last_offset, txn.last_stable_offset
+        )?;
+    }
+    if !well_formed {
+        out.flush()?;
+        eprintln!("{} ends with a torn or unknown entry", path.display());
+    }
+    Ok(())
+}
+
 fn be_i32(bytes: &[u8]) -> i32 {
     i32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
 }
@@ -438,6 +461,27 @@ mod tests {
         let lines: Vec<_> = text.lines().collect();
         assert!(lines[0].ends_with("isvalid: false"), "{text}");
         assert!(lines[1].ends_with("isvalid: true"), "{text}");
+    }
+
+    #[test]
+    fn test_dump_txn_index_prints_kafka_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("00000000000000000000.txnindex");
+        let mut index = transaction_index::TransactionIndex::open(&path, 0).unwrap();
+        index
+            .append(transaction_index::AbortedTxnEntry {
+                producer_id: 7,
+                first_offset: 3,
+                last_offset: 9,
+                last_stable_offset: 10,
+            })
+            .unwrap();
+        let mut out = Vec::new();
+        dump_txn_index(&path, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "version: 0 producerId: 7 firstOffset: 3 lastOffset: 9 lastStableOffset: 10\n"
+        );
     }
 
     #[test]

@@ -37,8 +37,8 @@ pub struct LogAppendInfo {
 }
 
 /// Where each batch of an append sits in the buffer.
-struct BatchSpan {
-    start: usize,
+pub(super) struct BatchSpan {
+    pub(super) start: usize,
     size: usize,
 }
 
@@ -47,6 +47,11 @@ impl Log {
     /// each (length, magic, CRC32C, `max.message.bytes`, header consistency), assigns
     /// offsets from the log end by rewriting each base offset in place, stamps
     /// `leader_epoch`, and stores the bytes otherwise unchanged.
+    ///
+    /// Producer checks: a client's idempotent batches by sequence and epoch; a
+    /// coordinator's by epoch only, its transaction markers (control batches, ABORT or
+    /// COMMIT) included — a marker older than its producer's epoch is refused, a newer
+    /// one bumps it (KIP-890).
     pub fn append_as_leader(
         &self,
         records: &mut [u8],
@@ -61,10 +66,13 @@ impl Log {
 
         let guard = self.append_lock.lock();
         self.ensure_open()?;
-        if origin == AppendOrigin::Client {
-            if let Some(duplicate) = self.check_producer_sequences(records, &spans)? {
-                return Ok(duplicate);
+        match origin {
+            AppendOrigin::Client => {
+                if let Some(duplicate) = self.check_producer_sequences(records, &spans)? {
+                    return Ok(duplicate);
+                }
             }
+            AppendOrigin::Coordinator => self.check_coordinator_batches(records, &spans)?,
         }
         let first_offset = self.log_end_offset();
         let mut next_offset = first_offset;
@@ -148,20 +156,20 @@ impl Log {
             last_offset,
         )?;
         segment.append(records)?;
+        // The producer state (ongoing transactions, the ABORT index) moves before the log
+        // end does: the last stable offset never runs ahead of it.
+        // If that fails (the transaction index could not be written), the batches are in
+        // the log all the same: the end still moves, and the error is reported after.
+        let applied = self.apply_to_producer_state(records, spans, &segment);
         self.log_end_offset
             .store(last_offset + 1, Ordering::Release);
-        {
-            let mut producers = self.producers.lock();
-            for span in spans {
-                producers.update(&RecordBatch::parse_prefix(&records[span.start..])?);
-            }
-        }
         {
             let mut epochs = self.epochs.lock();
             for (epoch, start) in new_epochs {
                 epochs.assign(epoch, start)?;
             }
         }
+        applied?;
         Ok(LogAppendInfo {
             first_offset,
             last_offset,

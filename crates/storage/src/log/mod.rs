@@ -1,9 +1,10 @@
 //! `Log`: one partition's log — its segments, offsets, durability and leader epochs.
 //!
 //! Split by role: appends and rolling ([`append`]), reads and look-ups ([`read`]),
-//! group-commit flushing ([`flush`]), and removing data from either end
-//! ([`retention`]). Opening an existing directory is the loader's job
-//! ([`crate::loader`]).
+//! group-commit flushing ([`flush`]), removing data from either end ([`retention`]),
+//! and producer state with transactions: the last stable offset and the aborted
+//! transaction index ([`transactions`]). Opening an existing directory is the loader's
+//! job ([`crate::loader`]).
 //!
 //! Thread-safe. Appends, rolls and segment removal are serialised by one lock; reads
 //! run concurrently with them on a snapshot of the segment map.
@@ -12,6 +13,7 @@ mod append;
 mod flush;
 mod read;
 mod retention;
+mod transactions;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,7 +26,6 @@ use crate::config::LogConfig;
 use crate::error::{Result, StorageError};
 use crate::leader_epoch::LeaderEpochCache;
 use crate::loader::{LoadParams, LogLoader};
-use crate::producer_snapshot;
 use crate::producer_state::ProducerStateManager;
 use crate::segment::LogSegment;
 use crate::topic_partition::TopicPartition;
@@ -55,7 +56,8 @@ pub struct Log {
     /// The lowest offset truncated to since the cleaner last asked: compaction progress
     /// above it no longer describes the data.
     lowest_truncation: Mutex<Option<i64>>,
-    /// Idempotent producers' epochs and recent sequences; changed under the append lock.
+    /// Producers' epochs, recent sequences and ongoing transactions; changed under the
+    /// append lock.
     producers: Mutex<ProducerStateManager>,
     closed: AtomicBool,
 }
@@ -89,7 +91,7 @@ impl Log {
             producers: Mutex::new(ProducerStateManager::default()),
             closed: AtomicBool::new(false),
         };
-        log.rebuild_producer_state()?;
+        log.load_producer_state(&loaded.recovered_segments)?;
         Ok(log)
     }
 
@@ -148,59 +150,6 @@ impl Log {
         self.epochs
             .lock()
             .end_offset_for(epoch, self.log_end_offset())
-    }
-
-    /// Rebuilds the producer state: from the newest intact snapshot at or below the log
-    /// end, then the batch headers after it (the whole log when there is none).
-    pub(crate) fn rebuild_producer_state(&self) -> Result<()> {
-        let dir = self.dir();
-        let log_end = self.log_end_offset();
-        let mut producers = ProducerStateManager::default();
-        let mut from = i64::MIN;
-        for (offset, path) in producer_snapshot::list(&dir)?.into_iter().rev() {
-            if offset > log_end {
-                producer_snapshot::remove(&path)?;
-                continue;
-            }
-            match producer_snapshot::read(&path)? {
-                Some(entries) => {
-                    producers = ProducerStateManager::from_snapshot(&entries);
-                    from = offset;
-                    break;
-                }
-                None => {
-                    tracing::warn!(snapshot = %path.display(), "ignoring damaged producer snapshot");
-                    producer_snapshot::remove(&path)?;
-                }
-            }
-        }
-        for segment in self.segments() {
-            let file = segment.file_records();
-            let mut position = 0;
-            while let Some(batch) = file.batch_at(position)? {
-                if batch.base_offset >= from && batch.producer_id >= 0 && !batch.is_control {
-                    let delta = (batch.last_offset - batch.base_offset) as i32;
-                    producers.record(
-                        batch.producer_id,
-                        batch.producer_epoch,
-                        batch.base_sequence,
-                        delta,
-                        batch.base_offset,
-                        batch.max_timestamp,
-                    );
-                }
-                position = batch.end();
-            }
-        }
-        *self.producers.lock() = producers;
-        Ok(())
-    }
-
-    /// Writes the producer state as of `offset` (every batch below it). The append lock
-    /// is held, so nothing is appended meanwhile.
-    pub(crate) fn snapshot_producer_state(&self, offset: i64) -> Result<()> {
-        let entries = self.producers.lock().snapshot_entries();
-        producer_snapshot::write(&self.dir(), offset, &entries)
     }
 
     /// The lowest offset the log was truncated to since the last call, if any.

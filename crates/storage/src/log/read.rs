@@ -83,7 +83,7 @@ impl Log {
     }
 
     /// Segments that may hold `offset` or later ones, oldest first.
-    fn segments_from(&self, offset: i64) -> Vec<Arc<LogSegment>> {
+    pub(super) fn segments_from(&self, offset: i64) -> Vec<Arc<LogSegment>> {
         let segments = self.segments.read();
         let floor = segments
             .range(..=offset)
@@ -142,11 +142,17 @@ impl Log {
 
 /// The file position in `segment` that a read must not pass for `bound`: the start of
 /// the batch holding `bound`, or no limit when `bound` lies in a later segment.
+///
+/// The segment's size is taken first: `bound` was read before it, and every batch below
+/// `bound` was written before the log end passed it, so bytes appended after this size
+/// hold only offsets at or beyond `bound` (a concurrent append, whose batches must not
+/// leak into a read bounded by the high watermark or the last stable offset).
 fn position_bound(segment: &LogSegment, bound: i64, next_base: Option<i64>) -> Result<u64> {
     if next_base.is_some_and(|b| bound >= b) {
         return Ok(u64::MAX);
     }
+    let size = segment.size();
     Ok(segment
         .translate_offset(bound)?
-        .map_or(u64::MAX, |batch| batch.position))
+        .map_or(size, |batch| batch.position))
 }

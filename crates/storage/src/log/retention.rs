@@ -212,7 +212,8 @@ impl Log {
         drop(epochs);
         self.clamp_recovery_point(offset);
         self.producers.lock().clear();
-        Ok(())
+        // Snapshots describe data that is gone; one would bring its producers back.
+        self.remove_producer_snapshots()
     }
 }
 

@@ -581,7 +581,8 @@ fn test_log_producer_state_from_snapshots_after_clean_and_unclean_stops() {
     log.flush_to(log.log_end_offset()).unwrap();
     drop(log);
 
-    // Unclean: the snapshot at 12 plus the batch after it give the state.
+    // Unclean from recovery point 0: every segment is recovered, so the state is replayed
+    // from the log itself (their transaction indexes are rebuilt on the way).
     let unclean = LoadParams {
         had_clean_shutdown: false,
         recovery_point: 0,

@@ -205,3 +205,76 @@ pub fn checkpoint_lines(path: &Path) -> Vec<String> {
     assert_eq!(entries.len(), count, "entry count of {}", path.display());
     entries
 }
+
+/// A transactional batch of `count` records (`value-<seq>`) from producer `pid` at
+/// `epoch`, its sequences starting at `seq`.
+pub fn txn_batch(pid: i64, epoch: i16, seq: i32, count: usize) -> Vec<u8> {
+    let mut builder = RecordBatchBuilder::new(CompressionType::None, 0, NOW)
+        .with_producer(pid, epoch, seq)
+        .with_transactional(true);
+    for i in 0..count {
+        let value = format!("value-{}", seq as usize + i);
+        builder.append(i as i32, NOW, None, Some(value.as_bytes()), &[]);
+    }
+    builder.build().expect("batch builds")
+}
+
+/// A transaction marker as a coordinator writes it, in Kafka's `EndTransactionMarker`
+/// encoding: key = version 0 (int16) + type (int16, 0 ABORT, 1 COMMIT); value = version
+/// 0 (int16) + coordinator epoch (int32).
+pub fn marker_batch(pid: i64, epoch: i16, abort: bool, coordinator_epoch: i32) -> Vec<u8> {
+    let control_type: i16 = if abort { 0 } else { 1 };
+    let mut key = 0i16.to_be_bytes().to_vec();
+    key.extend_from_slice(&control_type.to_be_bytes());
+    let mut value = 0i16.to_be_bytes().to_vec();
+    value.extend_from_slice(&coordinator_epoch.to_be_bytes());
+    let mut builder = RecordBatchBuilder::new(CompressionType::None, 0, NOW)
+        .with_producer(pid, epoch, -1)
+        .with_transactional(true)
+        .with_control(true);
+    builder.append(0, NOW, Some(&key), Some(&value), &[]);
+    builder.build().expect("marker builds")
+}
+
+/// Appends a transactional batch as a client; returns its first offset.
+pub fn append_txn(log: &Log, pid: i64, epoch: i16, seq: i32, count: usize) -> i64 {
+    append(log, txn_batch(pid, epoch, seq, count), 0).first_offset
+}
+
+/// Appends a marker as the transaction coordinator does.
+pub fn try_append_marker(
+    log: &Log,
+    pid: i64,
+    epoch: i16,
+    abort: bool,
+) -> fjord_storage::Result<LogAppendInfo> {
+    log.append_as_leader(
+        &mut marker_batch(pid, epoch, abort, 0),
+        0,
+        AppendOrigin::Coordinator,
+    )
+}
+
+/// Appends a marker; returns its offset.
+pub fn append_marker(log: &Log, pid: i64, epoch: i16, abort: bool) -> i64 {
+    try_append_marker(log, pid, epoch, abort)
+        .expect("marker append")
+        .first_offset
+}
+
+/// The raw entries of a `.txnindex` file: (producer id, first, last, last stable
+/// offset), checking the 34-byte layout and version 0. A missing file has none.
+pub fn txn_index_file_entries(path: &Path) -> Vec<(i64, i64, i64, i64)> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    assert_eq!(bytes.len() % 34, 0, "whole entries in {}", path.display());
+    bytes
+        .chunks_exact(34)
+        .map(|e| {
+            assert_eq!(&e[..2], &[0, 0], "version 0");
+            let at = |i: usize| i64::from_be_bytes(e[i..i + 8].try_into().expect("8 bytes"));
+            (at(2), at(10), at(18), at(26))
+        })
+        .collect()
+}
