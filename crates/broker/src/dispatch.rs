@@ -198,6 +198,11 @@ pub async fn dispatch(
             &decode(r, v)?,
             v,
         )),
+        ApiKey::DescribeProducers => respond(&handlers::describe_producers::handle(
+            broker,
+            &decode(r, v)?,
+            v,
+        )),
         _ => return Err(DispatchError::UnknownApi(key)),
     }))
 }

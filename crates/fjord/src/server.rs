@@ -116,7 +116,9 @@ impl Server {
         // Session expiry, rebalance deadlines and offset expiry of consumer groups.
         tokio::spawn(Arc::clone(&broker.groups).run_clock());
         // Aborting transactions open past their timeout, finishing interrupted ones.
-        tokio::spawn(fjord_broker::transaction_coordination::run_clock(Arc::clone(&broker)));
+        tokio::spawn(fjord_broker::transaction_coordination::run_clock(
+            Arc::clone(&broker),
+        ));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let connection_config = ConnectionConfig {
             max_request_bytes: config.socket_request_max_bytes.max(0) as usize,

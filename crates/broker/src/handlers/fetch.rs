@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fjord_protocol::messages::fetch::{
-    FetchRecords, FetchRequest, FetchResponse, FetchableTopicResponse, PartitionData,
+    AbortedTransaction, FetchRecords, FetchRequest, FetchResponse, FetchableTopicResponse,
+    PartitionData,
 };
 use fjord_protocol::{ApiKey, ErrorCode};
 use fjord_storage::{FileSlice, StorageError};
@@ -318,8 +319,10 @@ fn read_partition(
     }
     // One node: everything appended is replicated to the whole ISR (itself).
     let high_watermark = log.log_end_offset();
-    let last_stable_offset = high_watermark;
-    let bound = if request.isolation_level == READ_COMMITTED {
+    // Below every open transaction: what read_committed consumers may see.
+    let last_stable_offset = log.last_stable_offset().min(high_watermark);
+    let read_committed = request.isolation_level == READ_COMMITTED;
+    let bound = if read_committed {
         last_stable_offset
     } else {
         high_watermark
@@ -329,7 +332,17 @@ fn read_partition(
         high_watermark,
         last_stable_offset,
         log_start_offset: log.log_start_offset(),
-        aborted_transactions: (request.isolation_level == READ_COMMITTED).then(Vec::new),
+        // The aborted transactions the fetched range may hold, so the consumer drops
+        // their records.
+        aborted_transactions: read_committed.then(|| {
+            log.collect_aborted_transactions(w.state.fetch_offset, bound)
+                .into_iter()
+                .map(|a| AbortedTransaction {
+                    producer_id: a.producer_id,
+                    first_offset: a.first_offset,
+                })
+                .collect()
+        }),
         ..Default::default()
     };
     let limit = (w.state.max_bytes.max(0) as u64).min(remaining);

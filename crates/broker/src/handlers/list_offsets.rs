@@ -81,7 +81,7 @@ fn lookup(
     let epoch_of = |log: &Log, offset: i64| log.epoch_for_offset(offset).unwrap_or(-1);
     // One node: the high watermark and the last stable offset are the log end.
     let high_watermark = log.log_end_offset();
-    let last_stable_offset = high_watermark;
+    let last_stable_offset = log.last_stable_offset().min(high_watermark);
     Ok(match target {
         LATEST => {
             let offset = if isolation_level == READ_COMMITTED {

@@ -16,6 +16,7 @@ pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_groups;
 pub mod describe_log_dirs;
+pub mod describe_producers;
 pub mod describe_topic_partitions;
 pub mod describe_transactions;
 pub mod end_txn;
@@ -127,6 +128,10 @@ pub const SUPPORTED: &[(ApiKey, RangeInclusive<i16>)] = &[
     (
         ApiKey::ListTransactions,
         messages::list_transactions::VERSIONS,
+    ),
+    (
+        ApiKey::DescribeProducers,
+        messages::describe_producers::VERSIONS,
     ),
 ];
 
