@@ -174,8 +174,11 @@ if [ -d tests ] && [ -n "$(find tests -name 'test_*.py' -o -name '*_test.py' | h
     "$VENV_DIR/bin/python" -m pytest -q tests/ 2>&1 | tee "$PYTEST_LOG"
     rc=${PIPESTATUS[0]}
     set -e
-    PY_PASSED=$(grep -Eo '[0-9]+ passed' "$PYTEST_LOG" | tail -n 1 | grep -Eo '[0-9]+' || true)
-    PY_FAILED=$(grep -Eo '[0-9]+ failed' "$PYTEST_LOG" | tail -n 1 | grep -Eo '[0-9]+' || true)
+    # Only pytest's summary line counts: client logs say things like
+    # "127.0.0.1:44811 failed", which are not test results.
+    PY_SUMMARY=$(grep -E '^(=+ )?[0-9]+ (passed|failed|error)' "$PYTEST_LOG" | tail -n 1 || true)
+    PY_PASSED=$(grep -Eo '[0-9]+ passed' <<<"$PY_SUMMARY" | grep -Eo '[0-9]+' || true)
+    PY_FAILED=$(grep -Eo '[0-9]+ failed' <<<"$PY_SUMMARY" | grep -Eo '[0-9]+' || true)
     rm -f "$PYTEST_LOG"
     # 5: no tests were collected, which is not a failure.
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then

@@ -267,24 +267,43 @@ impl TransactionCoordinator {
     }
 
     /// EndTxn: commits or aborts the open transaction — the decision is stored, the
-    /// markers written to every partition, then the completion stored.
+    /// markers written to every partition, then the completion stored. With
+    /// `bump_epoch` (EndTxn v5, KIP-890's transaction version 2) the transaction ends
+    /// at the next epoch, which the answer carries and the producer uses from then on.
     pub fn end_txn(
         &self,
         transactional_id: &str,
         producer_id: i64,
         producer_epoch: i16,
         commit: bool,
+        bump_epoch: bool,
     ) -> Result<(i64, i16), ErrorCode> {
         let shard = self.shard_of(transactional_id)?;
         let now = now_ms();
         let mut txns = shard.txns.lock();
+        if bump_epoch {
+            // A retry of an EndTxn that completed and bumped: answer it the same way.
+            if let Some(m) = txns.get(transactional_id) {
+                let completed = matches!(
+                    (m.state, commit),
+                    (TransactionState::CompleteCommit, true)
+                        | (TransactionState::CompleteAbort, false)
+                );
+                if completed
+                    && m.producer_id == producer_id
+                    && m.producer_epoch == producer_epoch.saturating_add(1)
+                {
+                    return Ok((m.producer_id, m.producer_epoch));
+                }
+            }
+        }
         let current = checked(&txns, transactional_id, producer_id, producer_epoch)?;
-        let ids = (current.producer_id, current.producer_epoch);
+        let unchanged = (current.producer_id, current.producer_epoch);
         match (current.state, commit) {
             (TransactionState::Ongoing, _) => {}
             // A retried EndTxn whose first attempt completed.
             (TransactionState::CompleteCommit, true) | (TransactionState::CompleteAbort, false) => {
-                return Ok(ids)
+                return Ok(unchanged)
             }
             (state, _) if state.is_preparing() => return Err(ErrorCode::CONCURRENT_TRANSACTIONS),
             _ => return Err(ErrorCode::INVALID_TXN_STATE),
@@ -295,6 +314,11 @@ impl TransactionCoordinator {
         } else {
             TransactionState::PrepareAbort
         };
+        if bump_epoch {
+            m.client_transaction_version = 2;
+            m.producer_epoch = m.producer_epoch.saturating_add(1);
+        }
+        let ids = (m.producer_id, m.producer_epoch);
         m.last_update_ms = now;
         let end = append(&shard, &m, now)?;
         txns.insert(transactional_id.to_owned(), m);

@@ -9,6 +9,9 @@ use fjord_protocol::{ApiKey, ErrorCode};
 use crate::response::{later, ResponseFuture};
 use crate::Broker;
 
+/// EndTxn v5 (KIP-890): the transaction ends at the next producer epoch.
+const BUMPS_EPOCH: i16 = 5;
+
 pub fn handle(
     broker: &Arc<Broker>,
     request: EndTxnRequest,
@@ -23,6 +26,7 @@ pub fn handle(
                 request.producer_id,
                 request.producer_epoch,
                 request.committed,
+                version >= BUMPS_EPOCH,
             )
         })
         .await

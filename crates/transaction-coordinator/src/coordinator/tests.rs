@@ -90,7 +90,9 @@ fn test_commit_writes_markers_to_every_partition() {
         s.coordinator.describe("tx").unwrap().state,
         TransactionState::Ongoing
     );
-    s.coordinator.end_txn("tx", pid, epoch, true).unwrap();
+    s.coordinator
+        .end_txn("tx", pid, epoch, true, false)
+        .unwrap();
     let markers = s.env.markers.lock().clone();
     assert_eq!(markers.len(), 3);
     assert!(markers.iter().all(|m| m.2 == pid && m.3 == epoch && m.4));
@@ -98,9 +100,9 @@ fn test_commit_writes_markers_to_every_partition() {
     assert_eq!(m.state, TransactionState::CompleteCommit);
     assert!(m.partitions.is_empty());
     // A retried EndTxn is answered the same; the opposite decision is refused.
-    assert!(s.coordinator.end_txn("tx", pid, epoch, true).is_ok());
+    assert!(s.coordinator.end_txn("tx", pid, epoch, true, false).is_ok());
     assert_eq!(
-        s.coordinator.end_txn("tx", pid, epoch, false),
+        s.coordinator.end_txn("tx", pid, epoch, false, false),
         Err(ErrorCode::INVALID_TXN_STATE)
     );
 }
@@ -126,7 +128,7 @@ fn test_new_incarnation_fences_the_old_and_aborts_its_transaction() {
         Err(ErrorCode::PRODUCER_FENCED)
     );
     assert_eq!(
-        s.coordinator.end_txn("tx", pid, old, true),
+        s.coordinator.end_txn("tx", pid, old, true, false),
         Err(ErrorCode::PRODUCER_FENCED)
     );
 }
@@ -145,7 +147,7 @@ fn test_state_survives_a_restart_and_unfinished_commits_complete() {
         (m.producer_id, m.producer_epoch, m.state),
         (pid, epoch, TransactionState::Ongoing)
     );
-    again.end_txn("tx", pid, epoch, false).unwrap();
+    again.end_txn("tx", pid, epoch, false, false).unwrap();
     drop(again);
     let third = start(s.dir.path(), &s.env);
     assert_eq!(
@@ -171,7 +173,7 @@ fn test_expired_transaction_is_aborted_with_a_fencing_epoch() {
         vec![("a".to_owned(), 0, pid, epoch + 1, false)]
     );
     assert_eq!(
-        s.coordinator.end_txn("tx", pid, epoch, true),
+        s.coordinator.end_txn("tx", pid, epoch, true, false),
         Err(ErrorCode::PRODUCER_FENCED)
     );
 }
@@ -193,7 +195,7 @@ fn test_requests_kafka_refuses() {
     );
     let (pid, epoch) = s.coordinator.init_producer_id("tx", 1000, None).unwrap();
     assert_eq!(
-        s.coordinator.end_txn("tx", pid, epoch, true),
+        s.coordinator.end_txn("tx", pid, epoch, true, false),
         Err(ErrorCode::INVALID_TXN_STATE)
     );
     assert_eq!(
@@ -206,4 +208,32 @@ fn test_requests_kafka_refuses() {
         .verify_partitions("tx", pid, epoch, &parts(&[("a", 0)]))
         .unwrap();
     assert_eq!(verified, vec![ErrorCode::INVALID_TXN_STATE]);
+}
+
+#[test]
+fn test_end_txn_v5_ends_at_the_next_epoch() {
+    let s = setup();
+    let (pid, epoch) = s.coordinator.init_producer_id("tx", 60_000, None).unwrap();
+    s.coordinator
+        .add_partitions("tx", pid, epoch, &parts(&[("a", 0)]))
+        .unwrap();
+    let (pid2, next) = s.coordinator.end_txn("tx", pid, epoch, true, true).unwrap();
+    assert_eq!((pid2, next), (pid, epoch + 1));
+    assert_eq!(
+        s.env.markers.lock().clone(),
+        vec![("a".to_owned(), 0, pid, epoch + 1, true)]
+    );
+    // A retry with the old epoch gets the same answer; the new epoch runs the next one.
+    assert_eq!(
+        s.coordinator.end_txn("tx", pid, epoch, true, true),
+        Ok((pid, next))
+    );
+    s.coordinator
+        .add_partitions("tx", pid, next, &parts(&[("a", 0)]))
+        .unwrap();
+    assert_eq!(
+        s.coordinator
+            .add_partitions("tx", pid, epoch, &parts(&[("a", 0)])),
+        Err(ErrorCode::PRODUCER_FENCED)
+    );
 }
