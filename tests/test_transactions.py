@@ -84,8 +84,10 @@ CTP_LOOP = textwrap.dedent("""
     import sys
     from confluent_kafka import Consumer, Producer, TopicPartition
     bootstrap, source, sink, group, txn_id = sys.argv[1:6]
+    # A short session: a killed loop's member leaves the group in seconds.
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
-                  "auto.offset.reset": "earliest", "isolation.level": "read_committed"})
+                  "auto.offset.reset": "earliest", "isolation.level": "read_committed",
+                  "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
     p = Producer({"bootstrap.servers": bootstrap, "transactional.id": txn_id})
     p.init_transactions(30)
     c.subscribe([source])
