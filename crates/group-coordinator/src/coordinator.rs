@@ -16,11 +16,11 @@ use crate::classic::{
 use crate::config::GroupConfig;
 use crate::consumer::{HeartbeatRequest, HeartbeatResponse, TopicsView};
 use crate::context::Reply;
-use crate::partitioner::partition_for;
 use crate::shard::{
     CommitRequest, ConsumerGroupDescription, DescribedGroup, FetchedOffset, ListedGroup, Shard,
     ShardState,
 };
+use fjord_protocol::coordinator_partition::partition_for;
 
 /// How often the clock looks at deadlines: the resolution of session expiry and of
 /// the end of a rebalance's join phase.

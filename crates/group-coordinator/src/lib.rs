@@ -19,7 +19,6 @@ pub mod context;
 pub mod coordinator;
 pub mod journal;
 pub mod offsets;
-pub mod partitioner;
 pub mod records;
 pub mod shard;
 #[cfg(test)]

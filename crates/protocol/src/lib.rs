@@ -10,6 +10,7 @@
 pub mod api_key;
 pub mod codec;
 pub mod compression;
+pub mod coordinator_partition;
 pub mod error_code;
 pub mod header;
 pub mod messages;

@@ -90,12 +90,11 @@ impl TransactionCoordinator {
     }
 
     pub fn partition_for(&self, transactional_id: &str) -> i32 {
-        // Kafka's placement: abs(String.hashCode) % partitions, as for groups.
-        let hash = transactional_id.encode_utf16().fold(0i32, |h, unit| {
-            h.wrapping_mul(31).wrapping_add(i32::from(unit))
-        });
-        let abs = if hash == i32::MIN { 0 } else { hash.abs() };
-        abs % self.config.num_partitions.max(1)
+        // Kafka's placement, as for groups.
+        fjord_protocol::coordinator_partition::partition_for(
+            transactional_id,
+            self.config.num_partitions,
+        )
     }
 
     pub fn is_leading(&self, partition: i32) -> bool {

@@ -38,6 +38,52 @@ pub struct FetchedOffset {
     pub error: ErrorCode,
 }
 
+/// The offsets of `request` as records and values, with an error per entry (metadata
+/// over `offset.metadata.max.bytes`): what OffsetCommit and TxnOffsetCommit write.
+pub(super) fn offset_values<'r>(
+    request: &'r CommitRequest,
+    ctx: &Ctx<'_>,
+) -> (
+    Vec<ErrorCode>,
+    Vec<CoordinatorRecord>,
+    Vec<(&'r CommitEntry, OffsetCommitValue)>,
+) {
+    let limit = ctx
+        .config
+        .offset_metadata_max_bytes
+        .min(crate::records::MAX_STRING_LEN);
+    let mut errors = Vec::with_capacity(request.entries.len());
+    let mut records = Vec::new();
+    let mut values = Vec::new();
+    for entry in &request.entries {
+        let metadata = entry.metadata.clone().unwrap_or_default();
+        if metadata.len() > limit {
+            errors.push(ErrorCode::OFFSET_METADATA_TOO_LARGE);
+            continue;
+        }
+        let value = OffsetCommitValue {
+            offset: entry.offset,
+            leader_epoch: entry.leader_epoch,
+            metadata,
+            commit_timestamp: ctx.now_ms,
+            expire_timestamp: if request.retention_time_ms >= 0 {
+                ctx.now_ms.saturating_add(request.retention_time_ms)
+            } else {
+                -1
+            },
+        };
+        records.push(CoordinatorRecord::offset_commit(
+            &request.group_id,
+            &entry.topic,
+            entry.partition,
+            &value,
+        ));
+        values.push((entry, value));
+        errors.push(ErrorCode::NONE);
+    }
+    (errors, records, values)
+}
+
 impl ShardState {
     /// Commits offsets; the answer is an error per entry (all the same when the
     /// group refused the commit).
@@ -60,39 +106,7 @@ impl ShardState {
         if let Err(code) = validated {
             return all(code);
         }
-        let mut errors = Vec::with_capacity(request.entries.len());
-        let mut records = Vec::new();
-        let mut values = Vec::new();
-        for entry in &request.entries {
-            let metadata = entry.metadata.clone().unwrap_or_default();
-            let limit = ctx
-                .config
-                .offset_metadata_max_bytes
-                .min(crate::records::MAX_STRING_LEN);
-            if metadata.len() > limit {
-                errors.push(ErrorCode::OFFSET_METADATA_TOO_LARGE);
-                continue;
-            }
-            let value = OffsetCommitValue {
-                offset: entry.offset,
-                leader_epoch: entry.leader_epoch,
-                metadata,
-                commit_timestamp: ctx.now_ms,
-                expire_timestamp: if request.retention_time_ms >= 0 {
-                    ctx.now_ms.saturating_add(request.retention_time_ms)
-                } else {
-                    -1
-                },
-            };
-            records.push(CoordinatorRecord::offset_commit(
-                &request.group_id,
-                &entry.topic,
-                entry.partition,
-                &value,
-            ));
-            values.push((entry, value));
-            errors.push(ErrorCode::NONE);
-        }
+        let (errors, records, values) = offset_values(request, ctx);
         if let Err(code) = ctx.write(&records) {
             return all(code);
         }

@@ -7,7 +7,7 @@ use fjord_protocol::ErrorCode;
 
 use super::{CommitRequest, Group, ShardState};
 use crate::context::Ctx;
-use crate::records::{CoordinatorRecord, OffsetCommitValue, RecordKey};
+use crate::records::{OffsetCommitValue, RecordKey};
 
 /// An offset waiting for its transaction's end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,40 +46,16 @@ impl ShardState {
         if let Err(code) = validated {
             return all(code);
         }
-        let limit = ctx
-            .config
-            .offset_metadata_max_bytes
-            .min(crate::records::MAX_STRING_LEN);
-        let mut errors = Vec::with_capacity(request.entries.len());
-        let mut records = Vec::new();
-        let mut pending = Vec::new();
-        for entry in &request.entries {
-            let metadata = entry.metadata.clone().unwrap_or_default();
-            if metadata.len() > limit {
-                errors.push(ErrorCode::OFFSET_METADATA_TOO_LARGE);
-                continue;
-            }
-            let value = OffsetCommitValue {
-                offset: entry.offset,
-                leader_epoch: entry.leader_epoch,
-                metadata,
-                commit_timestamp: ctx.now_ms,
-                expire_timestamp: -1,
-            };
-            records.push(CoordinatorRecord::offset_commit(
-                &request.group_id,
-                &entry.topic,
-                entry.partition,
-                &value,
-            ));
-            pending.push(PendingOffset {
+        let (errors, records, values) = super::offset_ops::offset_values(request, ctx);
+        let pending: Vec<PendingOffset> = values
+            .into_iter()
+            .map(|(entry, value)| PendingOffset {
                 group: request.group_id.clone(),
                 topic: entry.topic.clone(),
                 partition: entry.partition,
                 value,
-            });
-            errors.push(ErrorCode::NONE);
-        }
+            })
+            .collect();
         if let Err(code) = ctx.write_transactional(&records, producer) {
             return all(code);
         }

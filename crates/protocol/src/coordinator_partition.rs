@@ -1,6 +1,7 @@
-//! Which `__consumer_offsets` partition holds a group: Kafka's
-//! `abs(groupId.hashCode()) % offsets.topic.num.partitions`, with Java's `String.hashCode`
-//! over UTF-16 code units, so a group lands on the same partition as in Kafka.
+//! Which partition of a coordinator's internal topic holds a key — a group in
+//! `__consumer_offsets`, a transactional id in `__transaction_state`: Kafka's
+//! `abs(key.hashCode()) % partitions`, with Java's `String.hashCode` over UTF-16 code
+//! units, so a key lands on the same partition as in Kafka.
 
 /// Java's `String.hashCode`.
 pub fn java_string_hash(s: &str) -> i32 {
