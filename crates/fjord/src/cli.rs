@@ -17,6 +17,7 @@ use crate::{server, tools};
 pub const KAFKA_TOOL_ALIASES: &[(&str, &str)] = &[
     ("kafka-server-start", "server"),
     ("kafka-dump-log", "dump-log"),
+    ("kafka-topics", "topics"),
 ];
 
 #[derive(Debug, Parser)]
@@ -36,6 +37,47 @@ pub enum Command {
     Server(ServerArgs),
     /// Print the contents of log segments and indexes (Kafka's kafka-dump-log).
     DumpLog(DumpLogArgs),
+    /// Create, list, describe, alter and delete topics (Kafka's kafka-topics).
+    Topics(TopicsArgs),
+}
+
+/// `fjord topics` with kafka-topics' flags.
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    /// The broker(s) to connect to, host:port[,host:port].
+    #[arg(long, value_name = "SERVERS")]
+    pub bootstrap_server: Option<String>,
+    /// Client security properties (read by later versions; plaintext needs none).
+    #[arg(long, value_name = "FILE")]
+    pub command_config: Option<PathBuf>,
+    #[arg(long)]
+    pub create: bool,
+    #[arg(long)]
+    pub list: bool,
+    #[arg(long)]
+    pub describe: bool,
+    #[arg(long)]
+    pub alter: bool,
+    #[arg(long)]
+    pub delete: bool,
+    /// A topic name, or a regular expression matching whole names.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub partitions: Option<i32>,
+    #[arg(long, value_name = "N")]
+    pub replication_factor: Option<i16>,
+    /// A topic config override, name=value. Repeatable.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_override_arg)]
+    pub config: Vec<(String, String)>,
+    #[arg(long)]
+    pub if_not_exists: bool,
+    #[arg(long)]
+    pub if_exists: bool,
+    #[arg(long)]
+    pub exclude_internal: bool,
+    #[arg(long)]
+    pub under_replicated_partitions: bool,
 }
 
 /// `fjord server [FILE | --config FILE] [--override key=value ...]`.
@@ -104,6 +146,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Server(args) => server::run(args),
         Command::DumpLog(args) => report(tools::dump_log::run(args)),
+        Command::Topics(args) => tools::topics::run(args),
     }
 }
 

@@ -2,3 +2,4 @@
 //! command line in `cli.rs` dispatches to.
 
 pub mod dump_log;
+pub mod topics;

@@ -26,6 +26,20 @@ impl Decode for ApiVersionsRequest {
     }
 }
 
+/// What a client (Fjord's tools) sends; v3+ names the software.
+impl Encode for ApiVersionsRequest {
+    fn encode(&self, w: &mut Writer, version: i16) {
+        if version >= FLEXIBLE {
+            w.string(
+                true,
+                self.client_software_name.as_deref().unwrap_or("fjord"),
+            );
+            w.string(true, self.client_software_version.as_deref().unwrap_or(""));
+            w.empty_tagged_fields(true);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApiVersion {
     pub api_key: i16,

@@ -1,0 +1,75 @@
+"""`fjord topics` / `kafka-topics` replaying the seeds' CLI sessions (seed 002's topic
+lifecycle, seed 004's three-partition topic and its replication-factor error) with
+output compared to what Kafka's tool prints."""
+
+import os
+import re
+import subprocess
+
+from conftest import FJORD
+from test_broker_basics import produce, topic_name
+
+
+def topics(server, *args, tool=None):
+    argv = [str(tool)] if tool else [str(FJORD), "topics"]
+    done = subprocess.run(
+        argv + ["--bootstrap-server", server.bootstrap, *args],
+        capture_output=True, text=True, timeout=60,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_create_list_delete_as_in_seed_002(fjord):
+    name = topic_name("my-first-topic")
+    assert topics(fjord, "--create", "--topic", name, "--partitions", "1", "--replication-factor", "1") == (
+        0, f"Created topic {name}.\n", "")
+    code, out, _ = topics(fjord, "--list")
+    assert code == 0 and name in out.splitlines()
+    # Delete is silent when it succeeds.
+    assert topics(fjord, "--delete", "--topic", name) == (0, "", "")
+    code, out, _ = topics(fjord, "--list")
+    assert name not in out.splitlines()
+
+
+def test_describe_table_and_alter_partitions_after_data(fjord):
+    name = topic_name("first_topic")
+    topics(fjord, "--create", "--topic", name, "--partitions", "3", "--config", "retention.ms=86400000")
+    code, out, _ = topics(fjord, "--describe", "--topic", name)
+    assert code == 0
+    lines = out.splitlines()
+    assert re.fullmatch(
+        rf"Topic: {name}\tTopicId: [A-Za-z0-9_-]{{22}}\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: retention.ms=86400000",
+        lines[0],
+    ), lines[0]
+    assert lines[1:] == [
+        f"\tTopic: {name}\tPartition: {p}\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: " for p in range(3)
+    ]
+    produce(fjord.bootstrap, name, [("k", "v", 0)])
+    assert topics(fjord, "--alter", "--topic", name, "--partitions", "5")[0] == 0
+    code, out, _ = topics(fjord, "--describe", "--topic", name)
+    assert "PartitionCount: 5" in out.splitlines()[0]
+    assert len(out.splitlines()) == 6
+
+
+def test_errors_use_kafka_wording_and_exit_1(fjord):
+    name = topic_name("rf-two")
+    code, out, err = topics(fjord, "--create", "--topic", name, "--replication-factor", "2")
+    assert (code, out) == (1, "")
+    assert err == "Error while executing topic command : Replication factor: 2 larger than available brokers: 1.\n"
+    topics(fjord, "--create", "--topic", name)
+    code, _, err = topics(fjord, "--create", "--topic", name)
+    assert code == 1 and f"Topic '{name}' already exists." in err
+    assert topics(fjord, "--create", "--topic", name, "--if-not-exists")[0] == 0
+    code, _, err = topics(fjord, "--describe", "--topic", "no-such-topic")
+    assert code == 1 and "Topic 'no-such-topic' does not exist as expected" in err
+    assert topics(fjord, "--delete", "--topic", "no-such-topic", "--if-exists")[0] == 0
+
+
+def test_kafka_topics_alias_link_lists(fjord, tmp_path):
+    link = tmp_path / "kafka-topics.sh"
+    os.symlink(FJORD, link)
+    name = topic_name("via-alias")
+    topics(fjord, "--create", "--topic", name)
+    code, out, _ = topics(fjord, "--list", "--exclude-internal", tool=link)
+    assert code == 0 and name in out.splitlines()
+    assert not any(line.startswith("__") for line in out.splitlines())
