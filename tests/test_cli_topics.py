@@ -73,3 +73,21 @@ def test_kafka_topics_alias_link_lists(fjord, tmp_path):
     code, out, _ = topics(fjord, "--list", "--exclude-internal", tool=link)
     assert code == 0 and name in out.splitlines()
     assert not any(line.startswith("__") for line in out.splitlines())
+
+
+def test_broker_api_versions_lists_each_api_in_kafka_format(fjord):
+    done = subprocess.run(
+        [str(FJORD), "broker-api-versions", "--bootstrap-server", fjord.bootstrap],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert re.fullmatch(r"127\.0\.0\.1:\d+ \(id: 1 rack: null\) -> \(", lines[0]), lines[0]
+    assert lines[-1] == ")"
+    apis = lines[1:-1]
+    assert apis[0] == "\tProduce(0): 3 to 11 [usable: 11],"
+    assert "\tApiVersions(18): 0 to 4 [usable: 4]," in apis
+    assert any(line.startswith("\tJoinGroup(11): ") for line in apis)
+    keys = [int(re.search(r"\((\d+)\)", line).group(1)) for line in apis]
+    assert keys == sorted(keys)
+    assert all(line.endswith(",") for line in apis[:-1]) and not apis[-1].endswith(",")

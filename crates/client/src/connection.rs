@@ -86,6 +86,11 @@ impl Connection {
         Ok(())
     }
 
+    /// The broker's version range of every API it advertised, by key.
+    pub fn broker_versions(&self) -> &[(i16, RangeInclusive<i16>)] {
+        &self.broker_versions
+    }
+
     /// The highest version both sides know of `api`, given the versions this tool's
     /// message types support.
     pub fn version_for(&self, api: ApiKey, ours: &RangeInclusive<i16>) -> Result<i16, ClientError> {

@@ -18,6 +18,7 @@ pub const KAFKA_TOOL_ALIASES: &[(&str, &str)] = &[
     ("kafka-server-start", "server"),
     ("kafka-dump-log", "dump-log"),
     ("kafka-topics", "topics"),
+    ("kafka-broker-api-versions", "broker-api-versions"),
 ];
 
 #[derive(Debug, Parser)]
@@ -39,6 +40,19 @@ pub enum Command {
     DumpLog(DumpLogArgs),
     /// Create, list, describe, alter and delete topics (Kafka's kafka-topics).
     Topics(TopicsArgs),
+    /// Each broker's API versions (Kafka's kafka-broker-api-versions).
+    BrokerApiVersions(BrokerApiVersionsArgs),
+}
+
+/// `fjord broker-api-versions --bootstrap-server SERVERS`.
+#[derive(Debug, Args)]
+pub struct BrokerApiVersionsArgs {
+    /// The broker(s) to ask for the cluster's brokers, host:port[,host:port].
+    #[arg(long, value_name = "SERVERS")]
+    pub bootstrap_server: String,
+    /// Client security properties (read by later versions; plaintext needs none).
+    #[arg(long, value_name = "FILE")]
+    pub command_config: Option<PathBuf>,
 }
 
 /// `fjord topics` with kafka-topics' flags.
@@ -147,6 +161,7 @@ pub fn main() -> ExitCode {
         Command::Server(args) => server::run(args),
         Command::DumpLog(args) => report(tools::dump_log::run(args)),
         Command::Topics(args) => tools::topics::run(args),
+        Command::BrokerApiVersions(args) => tools::broker_api_versions::run(args),
     }
 }
 
