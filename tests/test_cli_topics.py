@@ -91,3 +91,16 @@ def test_broker_api_versions_lists_each_api_in_kafka_format(fjord):
     keys = [int(re.search(r"\((\d+)\)", line).group(1)) for line in apis]
     assert keys == sorted(keys)
     assert all(line.endswith(",") for line in apis[:-1]) and not apis[-1].endswith(",")
+
+
+def test_install_aliases_makes_kafka_tool_names_work(fjord, tmp_path):
+    bin_dir = tmp_path / "bin"
+    done = subprocess.run([str(FJORD), "install-aliases", str(bin_dir)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    for name in ("kafka-topics", "kafka-topics.sh", "kafka-broker-api-versions.sh", "kafka-dump-log"):
+        assert (bin_dir / name).is_symlink()
+    code, out, _ = topics(fjord, "--list", tool=bin_dir / "kafka-topics")
+    assert code == 0
+    # Running it twice replaces the links rather than failing.
+    again = subprocess.run([str(FJORD), "install-aliases", str(bin_dir)], capture_output=True, text=True, timeout=30)
+    assert again.returncode == 0, again.stderr

@@ -42,6 +42,15 @@ pub enum Command {
     Topics(TopicsArgs),
     /// Each broker's API versions (Kafka's kafka-broker-api-versions).
     BrokerApiVersions(BrokerApiVersionsArgs),
+    /// Create links named after Kafka's tools (kafka-topics, kafka-topics.sh, ...) in DIR.
+    InstallAliases(InstallAliasesArgs),
+}
+
+/// `fjord install-aliases DIR`.
+#[derive(Debug, Args)]
+pub struct InstallAliasesArgs {
+    /// Where the links go (created if missing), e.g. ~/.local/bin.
+    pub dir: PathBuf,
 }
 
 /// `fjord broker-api-versions --bootstrap-server SERVERS`.
@@ -162,6 +171,7 @@ pub fn main() -> ExitCode {
         Command::DumpLog(args) => report(tools::dump_log::run(args)),
         Command::Topics(args) => tools::topics::run(args),
         Command::BrokerApiVersions(args) => tools::broker_api_versions::run(args),
+        Command::InstallAliases(args) => report(tools::install_aliases::run(args)),
     }
 }
 

@@ -3,4 +3,5 @@
 
 pub mod broker_api_versions;
 pub mod dump_log;
+pub mod install_aliases;
 pub mod topics;
