@@ -104,3 +104,40 @@ def test_install_aliases_makes_kafka_tool_names_work(fjord, tmp_path):
     # Running it twice replaces the links rather than failing.
     again = subprocess.run([str(FJORD), "install-aliases", str(bin_dir)], capture_output=True, text=True, timeout=30)
     assert again.returncode == 0, again.stderr
+
+
+def console_producer(server, topic, lines, *args):
+    return subprocess.run(
+        [str(FJORD), "console-producer", "--bootstrap-server", server.bootstrap, "--topic", topic, *args],
+        input="".join(f"{line}\n" for line in lines), capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_console_producer_lines_and_keys_as_kafka_places_them(fjord):
+    from kafka.partitioner.default import murmur2
+    from test_broker_basics import consume_all, create_topic
+
+    plain = topic_name("console-plain")
+    create_topic(fjord.bootstrap, plain, partitions=1)
+    lines = ["hello from producer", "hi my name is basanth", "learning kafka is awesome!"]
+    done = console_producer(fjord, plain, lines, "--producer-property", "acks=all")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert [m.value().decode() for m in consume_all(fjord.bootstrap, plain, 1, 3)] == lines
+
+    keyed = topic_name("console-keyed")
+    create_topic(fjord.bootstrap, keyed, partitions=3)
+    pairs = [(f"user{i}", f"event{i}") for i in range(30)]
+    done = console_producer(
+        fjord, keyed, [f"{k}:{v}" for k, v in pairs],
+        "--property", "parse.key=true", "--property", "key.separator=:", "--sync",
+    )
+    assert done.returncode == 0, done.stderr
+    seen = consume_all(fjord.bootstrap, keyed, 3, 30)
+    assert sorted((m.key().decode(), m.value().decode()) for m in seen) == sorted(pairs)
+    for m in seen:
+        # Kafka's default partitioner: murmur2 of the key, made positive, mod partitions.
+        assert m.partition() == (murmur2(m.key()) & 0x7FFFFFFF) % 3
+
+    bad = console_producer(fjord, keyed, ["no-separator-here"], "--property", "parse.key=true")
+    assert bad.returncode == 1
+    assert "No key separator found on line number 1: 'no-separator-here'" in bad.stderr

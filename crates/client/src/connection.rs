@@ -118,6 +118,38 @@ impl Connection {
         Ok((self.send_at(api, version, request)?, version))
     }
 
+    /// Sends `request` at the best common version without reading an answer (a
+    /// produce with `acks=0` gets none).
+    pub fn send_only<Req: Encode>(
+        &mut self,
+        api: ApiKey,
+        ours: &RangeInclusive<i16>,
+        request: &Req,
+    ) -> Result<(), ClientError> {
+        let version = self.version_for(api, ours)?;
+        let correlation_id = self.next_correlation_id;
+        self.next_correlation_id = self.next_correlation_id.wrapping_add(1);
+        self.write_request(api, version, correlation_id, request)
+    }
+
+    fn write_request<Req: Encode>(
+        &mut self,
+        api: ApiKey,
+        version: i16,
+        correlation_id: i32,
+        request: &Req,
+    ) -> Result<(), ClientError> {
+        let mut w = Writer::new();
+        encode_request_header(&mut w, api, version, correlation_id, Some(&self.client_id));
+        request.encode(&mut w, version);
+        let body = w.bytes_written();
+        let mut frame = Vec::with_capacity(body.len() + 4);
+        frame.extend_from_slice(&(body.len() as i32).to_be_bytes());
+        frame.extend_from_slice(body);
+        self.stream.write_all(&frame)?;
+        Ok(())
+    }
+
     /// Sends `request` at `version` and reads the response.
     pub fn send_at<Req: Encode, Resp: Decode>(
         &mut self,
@@ -127,14 +159,7 @@ impl Connection {
     ) -> Result<Resp, ClientError> {
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id = self.next_correlation_id.wrapping_add(1);
-        let mut w = Writer::new();
-        encode_request_header(&mut w, api, version, correlation_id, Some(&self.client_id));
-        request.encode(&mut w, version);
-        let body = w.bytes_written();
-        let mut frame = Vec::with_capacity(body.len() + 4);
-        frame.extend_from_slice(&(body.len() as i32).to_be_bytes());
-        frame.extend_from_slice(body);
-        self.stream.write_all(&frame)?;
+        self.write_request(api, version, correlation_id, request)?;
         let mut size = [0u8; 4];
         self.stream.read_exact(&mut size)?;
         let size = i32::from_be_bytes(size).max(0) as usize;

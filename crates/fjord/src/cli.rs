@@ -19,6 +19,7 @@ pub const KAFKA_TOOL_ALIASES: &[(&str, &str)] = &[
     ("kafka-dump-log", "dump-log"),
     ("kafka-topics", "topics"),
     ("kafka-broker-api-versions", "broker-api-versions"),
+    ("kafka-console-producer", "console-producer"),
 ];
 
 #[derive(Debug, Parser)]
@@ -44,6 +45,32 @@ pub enum Command {
     BrokerApiVersions(BrokerApiVersionsArgs),
     /// Create links named after Kafka's tools (kafka-topics, kafka-topics.sh, ...) in DIR.
     InstallAliases(InstallAliasesArgs),
+    /// Produce lines of stdin as records (Kafka's kafka-console-producer).
+    ConsoleProducer(ConsoleProducerArgs),
+}
+
+/// `fjord console-producer` with kafka-console-producer's flags.
+#[derive(Debug, Args)]
+pub struct ConsoleProducerArgs {
+    #[arg(long, value_name = "SERVERS")]
+    pub bootstrap_server: Option<String>,
+    /// The older name of --bootstrap-server.
+    #[arg(long, value_name = "SERVERS")]
+    pub broker_list: Option<String>,
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: String,
+    /// Reader properties: parse.key=true, key.separator=SEP. Repeatable.
+    #[arg(long, value_name = "PROP=VALUE", value_parser = parse_override_arg)]
+    pub property: Vec<(String, String)>,
+    /// Producer configs: acks, compression.type. Repeatable.
+    #[arg(long, value_name = "PROP=VALUE", value_parser = parse_override_arg)]
+    pub producer_property: Vec<(String, String)>,
+    /// Send each line on its own, waiting for its answer.
+    #[arg(long)]
+    pub sync: bool,
+    /// none, gzip, snappy, lz4 or zstd.
+    #[arg(long, value_name = "CODEC")]
+    pub compression_codec: Option<String>,
 }
 
 /// `fjord install-aliases DIR`.
@@ -172,6 +199,7 @@ pub fn main() -> ExitCode {
         Command::Topics(args) => tools::topics::run(args),
         Command::BrokerApiVersions(args) => tools::broker_api_versions::run(args),
         Command::InstallAliases(args) => report(tools::install_aliases::run(args)),
+        Command::ConsoleProducer(args) => tools::console_producer::run(args),
     }
 }
 

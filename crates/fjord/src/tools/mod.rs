@@ -2,6 +2,7 @@
 //! command line in `cli.rs` dispatches to.
 
 pub mod broker_api_versions;
+pub mod console_producer;
 pub mod dump_log;
 pub mod install_aliases;
 pub mod topics;
