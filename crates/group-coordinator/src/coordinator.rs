@@ -238,19 +238,6 @@ impl GroupCoordinator {
         drop(completion);
     }
 
-    /// Would OffsetFetch's `require_stable` refuse this partition (a transaction has an
-    /// offset for it in flight)?
-    pub fn is_unstable(&self, group_id: &str, topic: &str, partition: i32) -> bool {
-        let Ok(shard) = self.shard_of(group_id) else {
-            return false;
-        };
-        let (pending, completion) = shard.run(&self.config, now_ms(), |state, _| {
-            state.has_pending_offset(group_id, topic, partition)
-        });
-        drop(completion);
-        pending
-    }
-
     /// OffsetFetch for one group: its offsets, or the group-level error. `member` is
     /// the (member id, epoch) OffsetFetch v9 may name.
     pub fn fetch_offsets(

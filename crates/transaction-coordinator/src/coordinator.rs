@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use fjord_protocol::record_batch::BatchIter;
 use fjord_protocol::records::BatchRecords;
 use fjord_protocol::records::RecordBatchBuilder;
 use fjord_protocol::{CompressionType, ErrorCode, RecordBatch};
@@ -495,34 +494,12 @@ fn flush(shard: &Shard, end: i64) -> Result<(), ErrorCode> {
     })
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error(transparent)]
-    Storage(#[from] fjord_storage::StorageError),
-    #[error("reading the log: {0}")]
-    Io(#[from] std::io::Error),
-}
-
 /// Replays a `__transaction_state` partition: the last record of each id wins.
-fn read_all(log: &Log) -> Result<HashMap<String, TransactionMetadata>, LoadError> {
+fn read_all(
+    log: &Log,
+) -> Result<HashMap<String, TransactionMetadata>, fjord_storage::StorageError> {
     let mut txns = HashMap::new();
-    let mut offset = log.log_start_offset();
-    let end = log.log_end_offset();
-    while offset < end {
-        let read = log.read(offset, 1 << 20, Some(end), true)?;
-        let Some(slice) = read.records else { break };
-        let bytes = slice.read_to_vec()?;
-        let mut next = offset;
-        for batch in BatchIter::new(&bytes) {
-            let Ok(batch) = batch else { break };
-            next = batch.next_offset();
-            replay_batch(&batch, &mut txns);
-        }
-        if next <= offset {
-            break;
-        }
-        offset = next;
-    }
+    log.for_each_batch(|batch| replay_batch(batch, &mut txns))?;
     Ok(txns)
 }
 

@@ -2,8 +2,8 @@
 //! The last record of a key wins and a tombstone removes it, so the outcome is the
 //! same before and after compaction.
 
-use fjord_protocol::record_batch::BatchIter;
 use fjord_protocol::records::BatchRecords;
+use fjord_protocol::RecordBatch;
 use fjord_storage::Log;
 
 use super::{Group, ShardState};
@@ -14,61 +14,36 @@ use crate::records::consumer_group::{
 };
 use crate::records::{GroupMetadataValue, OffsetCommitValue, RecordKey};
 
-/// How much of the log is read at a time while loading.
-const READ_CHUNK: u64 = 1 << 20;
-
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error(transparent)]
-    Storage(#[from] fjord_storage::StorageError),
-    #[error("reading {0}: {1}")]
-    Io(String, std::io::Error),
-}
-
 impl ShardState {
     /// Reads the whole log. Undecodable records are skipped with a log line (one bad
     /// record must not cost every group of the partition).
-    pub fn load(log: &Log, now_ms: i64) -> Result<Self, LoadError> {
+    pub fn load(log: &Log, now_ms: i64) -> Result<Self, fjord_storage::StorageError> {
         let mut state = ShardState::default();
-        let mut offset = log.log_start_offset();
-        let end = log.log_end_offset();
-        while offset < end {
-            let read = log.read(offset, READ_CHUNK, Some(end), true)?;
-            let Some(slice) = read.records else { break };
-            let bytes = slice
-                .read_to_vec()
-                .map_err(|e| LoadError::Io(log.topic_partition().to_string(), e))?;
-            let mut next = offset;
-            for batch in BatchIter::new(&bytes) {
-                let Ok(batch) = batch else { break };
-                next = batch.next_offset();
-                if batch.is_control() {
-                    if let Some(commit) = marker_is_commit(&batch) {
-                        state.complete_transaction(batch.producer_id(), commit);
-                    }
-                    continue;
-                }
-                let records = match BatchRecords::decode(&batch) {
-                    Ok(records) => records,
-                    Err(err) => {
-                        tracing::warn!(%err, offset = batch.base_offset(), "skipping undecodable coordinator batch");
-                        continue;
-                    }
-                };
-                for record in records.iter().flatten() {
-                    if batch.is_transactional() {
-                        state.replay_pending(batch.producer_id(), record.key, record.value);
-                    } else {
-                        state.replay(record.key, record.value, now_ms);
-                    }
-                }
-            }
-            if next <= offset {
-                break;
-            }
-            offset = next;
-        }
+        log.for_each_batch(|batch| state.replay_batch(batch, now_ms))?;
         Ok(state)
+    }
+
+    fn replay_batch(&mut self, batch: &RecordBatch<'_>, now_ms: i64) {
+        if batch.is_control() {
+            if let Some(commit) = marker_is_commit(batch) {
+                self.complete_transaction(batch.producer_id(), commit);
+            }
+            return;
+        }
+        let records = match BatchRecords::decode(batch) {
+            Ok(records) => records,
+            Err(err) => {
+                tracing::warn!(%err, offset = batch.base_offset(), "skipping undecodable coordinator batch");
+                return;
+            }
+        };
+        for record in records.iter().flatten() {
+            if batch.is_transactional() {
+                self.replay_pending(batch.producer_id(), record.key, record.value);
+            } else {
+                self.replay(record.key, record.value, now_ms);
+            }
+        }
     }
 
     /// Applies one record as it was written.
@@ -171,7 +146,7 @@ impl ShardState {
 
 /// A control batch's marker: `Some(true)` for COMMIT, `Some(false)` for ABORT (its
 /// record key: int16 version, int16 type).
-fn marker_is_commit(batch: &fjord_protocol::RecordBatch<'_>) -> Option<bool> {
+fn marker_is_commit(batch: &RecordBatch<'_>) -> Option<bool> {
     let records = BatchRecords::decode(batch).ok()?;
     let record = records.iter().next()?.ok()?;
     let key = record.key?;

@@ -156,3 +156,36 @@ fn position_bound(segment: &LogSegment, bound: i64, next_base: Option<i64>) -> R
         .translate_offset(bound)?
         .map_or(size, |batch| batch.position))
 }
+
+impl Log {
+    /// Calls `visit` with every batch from the log start to the log end, oldest first,
+    /// reading a chunk at a time: how a coordinator replays its partition on load.
+    /// Stops at the first unreadable batch (recovery has already cut torn tails).
+    pub fn for_each_batch(
+        &self,
+        mut visit: impl FnMut(&fjord_protocol::RecordBatch<'_>),
+    ) -> Result<()> {
+        const CHUNK: u64 = 1 << 20;
+        let end = self.log_end_offset();
+        let mut offset = self.log_start_offset();
+        while offset < end {
+            let read = self.read(offset, CHUNK, Some(end), true)?;
+            let Some(slice) = read.records else { break };
+            let bytes = slice.read_to_vec().map_err(|source| StorageError::Io {
+                path: self.dir(),
+                source,
+            })?;
+            let mut next = offset;
+            for batch in fjord_protocol::record_batch::BatchIter::new(&bytes) {
+                let Ok(batch) = batch else { break };
+                next = batch.next_offset();
+                visit(&batch);
+            }
+            if next <= offset {
+                break;
+            }
+            offset = next;
+        }
+        Ok(())
+    }
+}
